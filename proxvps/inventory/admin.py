@@ -1,0 +1,77 @@
+"""The Django admin for the inventory, until the staff area of the web app replaces it.
+
+Secrets are write-only here: the form never renders the stored token secret or VM password, shows that one is
+set, and keeps the stored value when the field is left empty (SPEC S12, S21).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from proxvps.inventory.models import ActionLog, Node, Plan, Server, ServerGroup, Service, Template
+
+UNCHANGED = _("(unchanged - enter new to replace)")
+
+
+class WriteOnlySecretField(forms.CharField):
+    """A password input that never carries the stored value back to the browser."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("strip", True)
+        super().__init__(widget=forms.PasswordInput(render_value=False), **kwargs)
+
+
+class ServerForm(forms.ModelForm):  # type: ignore[type-arg]
+    token_secret = WriteOnlySecretField(label=_("API token secret"))
+
+    class Meta:
+        model = Server
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.token_secret:
+            self.fields["token_secret"].widget.attrs["placeholder"] = str(UNCHANGED)
+        else:
+            self.fields["token_secret"].required = True
+
+    def clean_token_secret(self) -> str:
+        value: str = self.cleaned_data.get("token_secret") or ""
+        return value or (self.instance.token_secret if self.instance.pk else "")
+
+
+@admin.register(Server)
+class ServerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = ServerForm
+    list_display = ("name", "url", "token_id", "enabled")
+
+
+class ActionLogInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ActionLog
+    extra = 0
+    can_delete = False
+    readonly_fields = ("started_at", "operation", "step", "from_state", "to_state", "duration", "result", "message")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("billing_service_id", "client_ref", "plan", "hostname", "vmid", "node", "state")
+    list_filter = ("state", "plan", "server")
+    search_fields = ("billing_service_id", "client_ref", "hostname")
+    exclude = ("password",)
+    inlines = [ActionLogInline]
+
+
+admin.site.register(ServerGroup)
+admin.site.register(Node, list_display=("server", "name", "online", "max_memory", "used_memory"))
+admin.site.register(Template, list_display=("server", "vmid", "node", "os_name", "system_disk", "has_cloudinit"))
+admin.site.register(Plan)

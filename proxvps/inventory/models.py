@@ -1,0 +1,314 @@
+"""What proxvps knows about clusters, plans and the services sold on them.
+
+A Server is one Proxmox VE cluster endpoint; ServerGroups gather servers a plan may deploy into. Nodes and
+Templates are facts read from Proxmox and cached here so pages and placement decisions need no API call. A Plan
+holds every default of a product (SPEC S3); a Service is one billing service and the VM that serves it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from proxvps.domain import states
+from proxvps.encryption import EncryptedTextField
+from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, ServiceState, StepResult
+
+TOKEN_ID = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$")
+FINGERPRINT = re.compile(r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$")
+
+
+def normalise_fingerprint(value: str) -> str:
+    """`ab:cd...`, `ABCD...` or `AB CD ...` as PVE shows it: uppercase hex pairs joined by colons."""
+    digits = re.sub(r"[^0-9A-Fa-f]", "", value).upper()
+    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+
+
+class Server(models.Model):
+    """A Proxmox VE cluster reached through its HTTPS API with an API token (SPEC S2)."""
+
+    name = models.SlugField(_("name"), max_length=64, unique=True)
+    url = models.URLField(_("API URL"), help_text=_("For example https://pve.example.com:8006"))
+    token_id = models.CharField(
+        _("API token id"), max_length=200, help_text=_("USER@REALM!TOKENID, for example root@pam!proxvps")
+    )
+    token_secret = EncryptedTextField(_("API token secret"))
+    ca_file = models.CharField(
+        _("CA certificate file"),
+        max_length=500,
+        blank=True,
+        help_text=_("Path of a PEM file to verify the cluster's certificate against."),
+    )
+    fingerprint = models.CharField(
+        _("pinned certificate fingerprint"),
+        max_length=95,
+        blank=True,
+        help_text=_("SHA-256 fingerprint of the cluster's certificate, as Proxmox shows it."),
+    )
+    connect_timeout = models.FloatField(
+        _("connect timeout (s)"), default=5.0, validators=[MinValueValidator(0.1), MaxValueValidator(120)]
+    )
+    read_timeout = models.FloatField(
+        _("read timeout (s)"), default=30.0, validators=[MinValueValidator(0.1), MaxValueValidator(600)]
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("server")
+        verbose_name_plural = _("servers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        self.url = self.url.strip().rstrip("/")
+        if not self.url.startswith("https://"):
+            errors["url"] = str(_("The Proxmox API is only reached over HTTPS; the URL must start with https://."))
+        if not TOKEN_ID.match(self.token_id.strip()):
+            errors["token_id"] = str(_("The token id must look like USER@REALM!TOKENID."))
+        if self.fingerprint:
+            self.fingerprint = normalise_fingerprint(self.fingerprint)
+            if not FINGERPRINT.match(self.fingerprint):
+                errors["fingerprint"] = str(_("A SHA-256 fingerprint has 32 hexadecimal pairs."))
+        if self.fingerprint and self.ca_file:
+            errors["fingerprint"] = str(_("Give either a CA certificate file or a pinned fingerprint, not both."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class ServerGroup(models.Model):
+    """Servers a plan may deploy into; the group picks the server with room (SPEC S2)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    servers = models.ManyToManyField(Server, related_name="groups", blank=True, verbose_name=_("servers"))
+
+    class Meta:
+        verbose_name = _("server group")
+        verbose_name_plural = _("server groups")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Node(models.Model):
+    """A cluster node as last read from Proxmox: placement picks targets from these figures."""
+
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="nodes")
+    name = models.CharField(_("name"), max_length=100)
+    online = models.BooleanField(_("online"), default=True)
+    max_memory = models.BigIntegerField(_("memory (bytes)"), default=0)
+    used_memory = models.BigIntegerField(_("used memory (bytes)"), default=0)
+    max_cpu = models.PositiveIntegerField(_("CPUs"), default=0)
+    refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("node")
+        verbose_name_plural = _("nodes")
+        ordering = ["server", "name"]
+        constraints = [models.UniqueConstraint(fields=["server", "name"], name="node_unique_per_server")]
+
+    def __str__(self) -> str:
+        return f"{self.server.name}/{self.name}"
+
+    @property
+    def free_memory(self) -> int:
+        return max(self.max_memory - self.used_memory, 0)
+
+
+class Template(models.Model):
+    """A Proxmox VM template services are cloned from, with its detected disk layout (SPEC S14)."""
+
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="templates")
+    vmid = models.PositiveIntegerField(_("VMID"), validators=[MinValueValidator(100)])
+    node = models.CharField(_("node"), max_length=100)
+    name = models.CharField(_("name"), max_length=200)
+    os_name = models.CharField(_("operating system"), max_length=200, blank=True)
+    system_disk = models.CharField(_("system disk"), max_length=20, blank=True)
+    system_storage = models.CharField(_("system disk storage"), max_length=100, blank=True)
+    disk_format = models.CharField(_("disk format"), max_length=10, default="raw")
+    has_cloudinit = models.BooleanField(_("cloud-init drive"), default=False)
+    disks = models.JSONField(_("disk layout"), default=dict, blank=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
+        ordering = ["server", "os_name", "vmid"]
+        constraints = [models.UniqueConstraint(fields=["server", "vmid"], name="template_unique_per_server")]
+
+    def __str__(self) -> str:
+        return f"{self.os_name or self.name} ({self.vmid})"
+
+
+def _positive(max_value: int) -> list[Any]:
+    return [MinValueValidator(0), MaxValueValidator(max_value)]
+
+
+class Plan(models.Model):
+    """A product: every resource has a default here, so a plan works with no configurable option (SPEC S3)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    server_group = models.ForeignKey(
+        ServerGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans"
+    )
+    template = models.ForeignKey(
+        Template,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default operating system"),
+    )
+    templates = models.ManyToManyField(
+        Template, blank=True, related_name="plans", verbose_name=_("operating systems offered")
+    )
+    # VM configuration
+    cpu_cores = models.PositiveIntegerField(_("CPU cores"), default=1, validators=[MinValueValidator(1)])
+    ram_mb = models.PositiveIntegerField(_("RAM (MB)"), default=1024, validators=[MinValueValidator(16)])
+    system_disk_gb = models.PositiveIntegerField(_("system disk (GB)"), default=10, validators=_positive(65536))
+    additional_disk_gb = models.PositiveIntegerField(_("additional disk (GB)"), default=0, validators=_positive(65536))
+    system_disk_read_mbps = models.PositiveIntegerField(_("system disk read (MB/s)"), default=0)
+    system_disk_write_mbps = models.PositiveIntegerField(_("system disk write (MB/s)"), default=0)
+    system_disk_read_iops = models.PositiveIntegerField(_("system disk read IOPS"), default=0)
+    system_disk_write_iops = models.PositiveIntegerField(_("system disk write IOPS"), default=0)
+    additional_disk_read_mbps = models.PositiveIntegerField(_("additional disk read (MB/s)"), default=0)
+    additional_disk_write_mbps = models.PositiveIntegerField(_("additional disk write (MB/s)"), default=0)
+    additional_disk_read_iops = models.PositiveIntegerField(_("additional disk read IOPS"), default=0)
+    additional_disk_write_iops = models.PositiveIntegerField(_("additional disk write IOPS"), default=0)
+    network_mbps = models.PositiveIntegerField(
+        _("network bandwidth (MB/s)"), default=0, help_text=_("0 means unlimited.")
+    )
+    ipv4_count = models.PositiveIntegerField(_("IPv4 addresses"), default=1, validators=_positive(256))
+    ipv6_count = models.PositiveIntegerField(_("IPv6 addresses"), default=0, validators=_positive(256))
+    backups_count = models.PositiveIntegerField(_("backups"), default=0, validators=_positive(100))
+    snapshots_count = models.PositiveIntegerField(_("snapshots"), default=0, validators=_positive(100))
+    snapshot_lifetime_days = models.PositiveIntegerField(
+        _("snapshot lifetime (days)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    # Storage
+    storage = models.CharField(_("storage"), max_length=100, default="local-lvm")
+    additional_disk_storage = models.CharField(
+        _("additional disk storage"), max_length=100, blank=True, help_text=_("Empty: the system disk's storage.")
+    )
+    node = models.CharField(
+        _("node"), max_length=100, blank=True, help_text=_("Empty: the node with the most free memory.")
+    )
+    iso_storage = models.CharField(_("ISO storage"), max_length=100, blank=True)
+    backup_storage = models.CharField(_("backup storage"), max_length=100, blank=True)
+    # Network
+    bridge = models.CharField(_("bridge"), max_length=50, default="vmbr0")
+    vlan = models.PositiveIntegerField(
+        _("VLAN"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4094)]
+    )
+    dhcp = models.BooleanField(
+        _("DHCP mode"), default=False, help_text=_("No address allocation and no IP filter; bridge, VLAN and rate only.")
+    )
+    # Firewall (SPEC S13)
+    firewall_enabled = models.BooleanField(_("firewall"), default=False)
+    firewall_dhcp = models.BooleanField(_("allow DHCP"), default=True)
+    firewall_ndp = models.BooleanField(_("allow NDP"), default=True)
+    firewall_macfilter = models.BooleanField(_("MAC filter"), default=True)
+    firewall_ipfilter = models.BooleanField(_("IP filter"), default=True)
+    firewall_log_level_in = models.CharField(
+        _("input log level"), max_length=10, choices=FirewallLogLevel.choices, default=FirewallLogLevel.NOLOG
+    )
+    firewall_log_level_out = models.CharField(
+        _("output log level"), max_length=10, choices=FirewallLogLevel.choices, default=FirewallLogLevel.NOLOG
+    )
+    firewall_policy_in = models.CharField(
+        _("input policy"), max_length=10, choices=FirewallPolicy.choices, default=FirewallPolicy.ACCEPT
+    )
+    firewall_policy_out = models.CharField(
+        _("output policy"), max_length=10, choices=FirewallPolicy.choices, default=FirewallPolicy.ACCEPT
+    )
+    # Naming and access
+    name_prefix = models.SlugField(_("name prefix"), max_length=30, default="vps")
+    hostname_template = models.CharField(
+        _("hostname template"), max_length=200, default="{prefix}-{client_id}-{service_id}"
+    )
+    vm_username = models.CharField(_("VM user"), max_length=32, default="root")
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(models.Model):
+    """One billing service and the VM that serves it; `state` is where its lifecycle stands."""
+
+    billing_service_id = models.CharField(_("billing service id"), max_length=64, unique=True)
+    client_ref = models.CharField(_("client id"), max_length=64, db_index=True)
+    client_email = models.EmailField(_("client e-mail"), blank=True)
+    client_name = models.CharField(_("client name"), max_length=200, blank=True)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="services")
+    options = models.JSONField(
+        _("configurable options"), default=dict, blank=True, help_text=_("Overrides of the plan, by option name.")
+    )
+    server = models.ForeignKey(Server, on_delete=models.PROTECT, null=True, blank=True, related_name="services")
+    template = models.ForeignKey(
+        Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="services"
+    )
+    vmid = models.PositiveIntegerField(_("VMID"), null=True, blank=True)
+    node = models.CharField(_("node"), max_length=100, blank=True)
+    hostname = models.CharField(_("hostname"), max_length=253, blank=True)
+    vm_name = models.CharField(_("VM name"), max_length=100, blank=True)
+    state = models.CharField(
+        _("state"), max_length=40, choices=ServiceState.choices, default=states.NEW, db_index=True
+    )
+    state_changed_at = models.DateTimeField(_("state changed at"), auto_now_add=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    username = models.CharField(_("VM user"), max_length=32, default="root")
+    password = EncryptedTextField(_("VM password"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["-created_at"]
+        constraints = [
+            # A VMID is reserved in our database before the clone: two services never share one on a cluster.
+            models.UniqueConstraint(
+                fields=["server", "vmid"], condition=Q(vmid__isnull=False), name="service_vmid_unique_per_server"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.billing_service_id} ({self.hostname or self.plan.name})"
+
+
+class ActionLog(models.Model):
+    """One row per lifecycle step: what ran, from which state to which, how long it took and how it ended."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="actions")
+    operation = models.CharField(_("operation"), max_length=40)
+    step = models.CharField(_("step"), max_length=100)
+    from_state = models.CharField(_("from state"), max_length=40)
+    to_state = models.CharField(_("to state"), max_length=40)
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    duration = models.FloatField(_("duration (s)"), default=0.0)
+    result = models.CharField(_("result"), max_length=10, choices=StepResult.choices)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        verbose_name = _("action log entry")
+        verbose_name_plural = _("action log")
+        ordering = ["service", "started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.operation}: {self.step} {self.result}"

@@ -1,0 +1,112 @@
+"""Django settings for proxvps, read from the environment.
+
+Everything an operator sets comes from environment variables so one settings module serves the demo, the tests
+and production: `DATABASE_URL` picks the database (an SQLite file in the data directory by default,
+`postgres://...` in production), `PROXVPS_DATA_DIR` holds what the control plane keeps on disk, and
+`PROXVPS_SECRET_KEY` / `PROXVPS_ENCRYPTION_KEYS` the keys.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from proxvps.keys import load_or_create_secret_key
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("PROXVPS_DATA_DIR", ".proxvps")).resolve()
+
+SECRET_KEY = os.environ.get("PROXVPS_SECRET_KEY") or load_or_create_secret_key(DATA_DIR)
+# Fernet keys (comma-separated, newest first) for secrets at rest; derived from SECRET_KEY when unset.
+ENCRYPTION_KEYS = [k.strip() for k in os.environ.get("PROXVPS_ENCRYPTION_KEYS", "").split(",") if k.strip()]
+DEBUG = os.environ.get("PROXVPS_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("PROXVPS_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+# The public URL clients and mails link to (SPEC S22: direct links honour it).
+PUBLIC_URL = os.environ.get("PROXVPS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "proxvps.inventory",
+    "proxvps.ipam",
+    "proxvps.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "proxvps.urls"
+WSGI_APPLICATION = "proxvps.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'proxvps.sqlite3'}",
+        conn_max_age=60,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web process and the worker share the file without "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("PROXVPS_TIME_ZONE", "UTC")
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+EMAIL_BACKEND = os.environ.get("PROXVPS_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("PROXVPS_SMTP_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PROXVPS_SMTP_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("PROXVPS_MAIL_FROM", "proxvps@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "proxvps.redaction.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PROXVPS_LOG_LEVEL", "WARNING")},
+}
