@@ -1,14 +1,14 @@
 """Proxmox property strings: the `value,key=value,...` text of drives, NICs, `boot` and `ipconfig`.
 
-Every disk and NIC change we make is "read the current string, change one or two options, write it back". PVE 9
-rejects any option its schema does not define, and it silently loses whatever we forget to write back (an
-`iothread=1`, a template's `discard=on`, the NIC's MAC). So edits go through `PropertyString`, which keeps every
-option it was not asked to change exactly as it was, in its original order, and refuses text PVE would refuse
-instead of guessing what was meant.
+Every disk and NIC change we make is "read the current string, change one or two options, write it back".
+PVE 9 rejects any option its schema does not define, and it silently loses whatever we forget to write back
+(an `iothread=1`, a template's `discard=on`, the NIC's MAC). So edits go through `PropertyString`, which keeps
+every option it was not asked to change exactly as it was, in its original order, and refuses text PVE would
+refuse instead of guessing what was meant.
 
 The grammar is PVE's (`PVE::JSONSchema::parse_property_string`): parts separated by commas; a part is
-`key=value` (the key runs to the first `=`, the value may contain more) or a bare value for the format's default
-key; blank parts are ignored. There is no quoting, so no value can contain a comma.
+`key=value` (the key runs to the first `=`, the value may contain more) or a bare value for the format's
+default key; blank parts are ignored. There is no quoting, so no value can contain a comma.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Disk sizes as Proxmox writes them (`32G`, `512M`, `4096K`, bare bytes) and as bytes.
 
-Sizes are compared in bytes (a resize must never shrink, and `32G` is not `32768M` as text) and written back in
-PVE's own spelling, so a config we write reads the same as one PVE wrote. Units are binary (K = 1024), as in PVE.
+Sizes are compared in bytes (a resize must never shrink, and `32G` is not `32768M` as text) and written back
+in PVE's own spelling, so a config we write reads the same as one PVE wrote. Units are binary (K = 1024), as
+in PVE.
 """
 
 from __future__ import annotations
