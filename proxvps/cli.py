@@ -1,7 +1,8 @@
 """The `proxvps` command: Django management with our settings, plus the sandbox.
 
 `proxvps migrate`, `proxvps createsuperuser`, `proxvps check-server NAME`, `proxvps demo` ... are management
-commands. `proxvps sandbox` needs no database, so it runs without setting Django up.
+commands. `proxvps sandbox` needs no database, so it runs without setting Django up; `proxvps demo` picks its data
+directory before Django reads the settings.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ def main(argv: list[str] | None = None) -> int:
         from proxvps.sandbox.cli import main as sandbox_main
 
         return sandbox_main(args[2:])
+    if len(args) > 1 and args[1] == "demo":
+        from proxvps.demo import main as demo_main
+
+        return demo_main(args[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proxvps.settings")
     from django.core.management import execute_from_command_line
 

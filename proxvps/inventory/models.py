@@ -19,15 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from proxvps.domain import states
 from proxvps.encryption import EncryptedTextField
 from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, ServiceState, StepResult
+from proxvps.proxmox import ProxmoxConfigError, normalize_fingerprint
 
 TOKEN_ID = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$")
-FINGERPRINT = re.compile(r"^([0-9A-F]{2}:){31}[0-9A-F]{2}$")
-
-
-def normalise_fingerprint(value: str) -> str:
-    """`ab:cd...`, `ABCD...` or `AB CD ...` as PVE shows it: uppercase hex pairs joined by colons."""
-    digits = re.sub(r"[^0-9A-Fa-f]", "", value).upper()
-    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 
 
 class Server(models.Model):
@@ -77,9 +71,10 @@ class Server(models.Model):
         if not TOKEN_ID.match(self.token_id.strip()):
             errors["token_id"] = str(_("The token id must look like USER@REALM!TOKENID."))
         if self.fingerprint:
-            self.fingerprint = normalise_fingerprint(self.fingerprint)
-            if not FINGERPRINT.match(self.fingerprint):
-                errors["fingerprint"] = str(_("A SHA-256 fingerprint has 32 hexadecimal pairs."))
+            try:
+                self.fingerprint = normalize_fingerprint(self.fingerprint)
+            except ProxmoxConfigError as error:
+                errors["fingerprint"] = str(error)
         if self.fingerprint and self.ca_file:
             errors["fingerprint"] = str(_("Give either a CA certificate file or a pinned fingerprint, not both."))
         if errors:
