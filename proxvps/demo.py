@@ -26,10 +26,15 @@ from typing import TextIO
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="proxvps demo", description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--data-dir", default=".proxvps", help="where the SQLite database lives (default ./.proxvps)")
-    parser.add_argument("--listen", default="127.0.0.1:8000", help="host:port of the web server (default 127.0.0.1:8000)")
+    parser.add_argument(
+        "--listen", default="127.0.0.1:8000", help="host:port of the web server (default 127.0.0.1:8000)"
+    )
     parser.add_argument("--nodes", type=int, default=3, help="nodes of the sandbox cluster (default 3)")
     parser.add_argument(
-        "--time-scale", type=float, default=0.05, help="real seconds per Proxmox second in the sandbox (default 0.05)"
+        "--time-scale",
+        type=float,
+        default=0.05,
+        help="real seconds per Proxmox second in the sandbox (default 0.05)",
     )
     return parser.parse_args(argv)
 

@@ -30,10 +30,14 @@ DEMO_TEMPLATE_VMID = 9000
 class ClusterInfo(Protocol):
     """What the demo needs to know about the sandbox it started."""
 
-    url: str
-    token_id: str
-    token_secret: str
-    fingerprint: str
+    @property
+    def url(self) -> str: ...
+    @property
+    def token_id(self) -> str: ...
+    @property
+    def token_secret(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,12 @@ def _pools(server: Server) -> None:
     v4, _created = Pool.objects.get_or_create(
         server=server,
         name="demo-v4",
-        defaults={"network": "192.0.2.0/24", "gateway": "192.0.2.1", "dns1": "192.0.2.53", "dns2": "192.0.2.54"},
+        defaults={
+            "network": "192.0.2.0/24",
+            "gateway": "192.0.2.1",
+            "dns1": "192.0.2.53",
+            "dns2": "192.0.2.54",
+        },
     )
     if not v4.ranges.exists():
         PoolRange.objects.create(pool=v4, first="192.0.2.10", last="192.0.2.250")
@@ -83,7 +92,13 @@ def _plan(server: Server) -> Plan:
     template = server.templates.filter(vmid=DEMO_TEMPLATE_VMID).first()
     plan, _created = Plan.objects.get_or_create(
         name="Demo VPS",
-        defaults={"server_group": group, "cpu_cores": 2, "ram_mb": 2048, "system_disk_gb": 20, "ipv6_count": 1},
+        defaults={
+            "server_group": group,
+            "cpu_cores": 2,
+            "ram_mb": 2048,
+            "system_disk_gb": 20,
+            "ipv6_count": 1,
+        },
     )
     plan.server_group = group
     plan.template = template

@@ -53,9 +53,7 @@ def decrypt(stored: str) -> str:
     try:
         value = _fernet().decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken:
-        raise DecryptionError(
-            str(_("The stored secret cannot be decrypted with the configured keys."))
-        ) from None
+        raise DecryptionError(str(_("The stored secret cannot be decrypted with the configured keys."))) from None
     redaction.remember(value)
     return value
 

@@ -98,7 +98,6 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 EMAIL_BACKEND = os.environ.get("PROXVPS_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("PROXVPS_SMTP_HOST", "localhost")

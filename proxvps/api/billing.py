@@ -23,7 +23,12 @@ def list_templates(request: HttpRequest) -> list[TemplateOut]:
     """The templates clients may pick as their operating system."""
     return [
         TemplateOut(
-            id=t.pk, server=t.server.name, vmid=t.vmid, name=t.name, os_name=t.os_name, has_cloudinit=t.has_cloudinit
+            id=t.pk,
+            server=t.server.name,
+            vmid=t.vmid,
+            name=t.name,
+            os_name=t.os_name,
+            has_cloudinit=t.has_cloudinit,
         )
         for t in Template.objects.select_related("server")
     ]

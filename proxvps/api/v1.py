@@ -18,7 +18,11 @@ api.add_router("/staff/", staff.router)
 def _unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        {"error": "unauthorised", "detail": _("A valid API token with the right scope is required."), "fields": {}},
+        {
+            "error": "unauthorised",
+            "detail": _("A valid API token with the right scope is required."),
+            "fields": {},
+        },
         status=401,
     )
 

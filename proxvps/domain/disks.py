@@ -211,17 +211,13 @@ def disk_format(volume_id: str) -> str:
     return DEFAULT_DISK_FORMAT
 
 
-def io_limit_options(
-    *, read_mbps: float, write_mbps: float, read_iops: int, write_iops: int
-) -> dict[str, str]:
+def io_limit_options(*, read_mbps: float, write_mbps: float, read_iops: int, write_iops: int) -> dict[str, str]:
     """The drive options for the non-zero limits (0 means unlimited); empty when all four are 0, and then the
     caller makes no API call at all (SPEC S14).
 
     Keyword-only: four numbers in a row are too easy to pass in the wrong order.
     """
-    limits: dict[str, float] = dict(
-        zip(IO_LIMIT_KEYS, (read_mbps, write_mbps, read_iops, write_iops), strict=True)
-    )
+    limits: dict[str, float] = dict(zip(IO_LIMIT_KEYS, (read_mbps, write_mbps, read_iops, write_iops), strict=True))
     for key, amount in limits.items():
         if not math.isfinite(amount) or amount < 0:
             raise ValueError(f"I/O limit {key} must be a finite number of at least 0, not {amount!r}")
@@ -235,7 +231,5 @@ def with_io_limits(
 ) -> PropertyString:
     """The drive value with these I/O limits: set limits replaced in place, zero ones removed (unlimited),
     every other option kept as it was."""
-    options = io_limit_options(
-        read_mbps=read_mbps, write_mbps=write_mbps, read_iops=read_iops, write_iops=write_iops
-    )
+    options = io_limit_options(read_mbps=read_mbps, write_mbps=write_mbps, read_iops=read_iops, write_iops=write_iops)
     return drive.without(*(key for key in IO_LIMIT_KEYS if key not in options)).with_options(**options)

@@ -40,9 +40,7 @@ def _check_placeholders(template: str) -> set[str]:
             allowed = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
             raise ValueError(f"hostname template uses {{{field}}}; only {allowed} are allowed")
         if format_spec or conversion:
-            raise ValueError(
-                f"hostname template must write {{{field}}} plainly, without a format or conversion"
-            )
+            raise ValueError(f"hostname template must write {{{field}}} plainly, without a format or conversion")
         used.add(field)
     return used
 
@@ -57,9 +55,7 @@ def check_hostname(name: str) -> None:
     if not name:
         raise ValueError("hostname is empty")
     if len(name) > MAX_HOSTNAME:
-        raise ValueError(
-            f"hostname {name!r} is {len(name)} characters long; at most {MAX_HOSTNAME} are allowed"
-        )
+        raise ValueError(f"hostname {name!r} is {len(name)} characters long; at most {MAX_HOSTNAME} are allowed")
     for label in name.split("."):
         if not label:
             raise ValueError(f"hostname {name!r} has an empty label (a leading, trailing or doubled dot)")
@@ -69,9 +65,7 @@ def check_hostname(name: str) -> None:
             raise ValueError(f"hostname label {label!r} must not start or end with a hyphen")
 
 
-def render_hostname(
-    template: str, *, prefix: str, client_id: str, service_id: str, domain: str | None = None
-) -> str:
+def render_hostname(template: str, *, prefix: str, client_id: str, service_id: str, domain: str | None = None) -> str:
     """The lower-case hostname `template` gives for this service; ValueError when the template or the result
     is not acceptable."""
     used = _check_placeholders(template)

@@ -208,9 +208,7 @@ def resolve_resources(defaults: Resources, options: Mapping[str, object]) -> Res
         entries = forms.get(True) or forms.get(False) or []
         if len(entries) > 1:
             names = " and ".join(f'"{name}"' for name, _ in entries)
-            problems.append(
-                (entries[0][0], f'Option "{spec.plain_name}" is given more than once, as {names}.')
-            )
+            problems.append((entries[0][0], f'Option "{spec.plain_name}" is given more than once, as {names}.'))
         elif entries:
             name, raw = entries[0]
             try:

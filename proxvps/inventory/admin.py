@@ -27,11 +27,22 @@ class WriteOnlySecretField(forms.CharField):
 
 
 class ServerForm(forms.ModelForm):  # type: ignore[type-arg]
+    url = forms.URLField(label=_("API URL"), assume_scheme="https")
     token_secret = WriteOnlySecretField(label=_("API token secret"))
 
     class Meta:
         model = Server
-        fields = "__all__"
+        fields = (
+            "name",
+            "url",
+            "token_id",
+            "token_secret",
+            "ca_file",
+            "fingerprint",
+            "connect_timeout",
+            "read_timeout",
+            "enabled",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,7 +66,16 @@ class ActionLogInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ActionLog
     extra = 0
     can_delete = False
-    readonly_fields = ("started_at", "operation", "step", "from_state", "to_state", "duration", "result", "message")
+    readonly_fields = (
+        "started_at",
+        "operation",
+        "step",
+        "from_state",
+        "to_state",
+        "duration",
+        "result",
+        "message",
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:

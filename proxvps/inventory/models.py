@@ -194,7 +194,10 @@ class Plan(models.Model):
     # Storage
     storage = models.CharField(_("storage"), max_length=100, default="local-lvm")
     additional_disk_storage = models.CharField(
-        _("additional disk storage"), max_length=100, blank=True, help_text=_("Empty: the system disk's storage.")
+        _("additional disk storage"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the system disk's storage."),
     )
     node = models.CharField(
         _("node"), max_length=100, blank=True, help_text=_("Empty: the node with the most free memory.")
@@ -207,7 +210,9 @@ class Plan(models.Model):
         _("VLAN"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4094)]
     )
     dhcp = models.BooleanField(
-        _("DHCP mode"), default=False, help_text=_("No address allocation and no IP filter; bridge, VLAN and rate only.")
+        _("DHCP mode"),
+        default=False,
+        help_text=_("No address allocation and no IP filter; bridge, VLAN and rate only."),
     )
     # Firewall (SPEC S13)
     firewall_enabled = models.BooleanField(_("firewall"), default=False)
@@ -252,19 +257,18 @@ class Service(models.Model):
     client_name = models.CharField(_("client name"), max_length=200, blank=True)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="services")
     options = models.JSONField(
-        _("configurable options"), default=dict, blank=True, help_text=_("Overrides of the plan, by option name.")
+        _("configurable options"),
+        default=dict,
+        blank=True,
+        help_text=_("Overrides of the plan, by option name."),
     )
     server = models.ForeignKey(Server, on_delete=models.PROTECT, null=True, blank=True, related_name="services")
-    template = models.ForeignKey(
-        Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="services"
-    )
+    template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="services")
     vmid = models.PositiveIntegerField(_("VMID"), null=True, blank=True)
     node = models.CharField(_("node"), max_length=100, blank=True)
     hostname = models.CharField(_("hostname"), max_length=253, blank=True)
     vm_name = models.CharField(_("VM name"), max_length=100, blank=True)
-    state = models.CharField(
-        _("state"), max_length=40, choices=ServiceState.choices, default=states.NEW, db_index=True
-    )
+    state = models.CharField(_("state"), max_length=40, choices=ServiceState.choices, default=states.NEW, db_index=True)
     state_changed_at = models.DateTimeField(_("state changed at"), auto_now_add=True)
     last_error = models.TextField(_("last error"), blank=True)
     username = models.CharField(_("VM user"), max_length=32, default="root")
@@ -279,7 +283,9 @@ class Service(models.Model):
         constraints = [
             # A VMID is reserved in our database before the clone: two services never share one on a cluster.
             models.UniqueConstraint(
-                fields=["server", "vmid"], condition=Q(vmid__isnull=False), name="service_vmid_unique_per_server"
+                fields=["server", "vmid"],
+                condition=Q(vmid__isnull=False),
+                name="service_vmid_unique_per_server",
             )
         ]
 

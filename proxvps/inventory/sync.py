@@ -87,9 +87,7 @@ def sync_server(server: Server) -> SyncReport:
             if fields is None:
                 report.unusable[resource.vmid] = "no data disk"
                 continue
-            template, created = Template.objects.update_or_create(
-                server=server, vmid=resource.vmid, defaults=fields
-            )
+            template, created = Template.objects.update_or_create(server=server, vmid=resource.vmid, defaults=fields)
             if created or not template.os_name:
                 template.os_name = template.name
                 template.save(update_fields=["os_name"])

@@ -66,7 +66,7 @@ class ProxmoxApiError(ProxmoxError):
         """PVE's message with the field errors, as PVE's own CLI prints them."""
         parts = [self.pve_message or _("no message")]
         parts += [f"{name}: {text.strip()}" for name, text in sorted(self.field_errors.items())]
-        return "; ".join(parts)
+        return "; ".join(part.rstrip(".") for part in parts)
 
     def _sentence(self) -> str:
         return _("Proxmox refused the request (%(status)s %(detail)s).") % {
@@ -76,7 +76,7 @@ class ProxmoxApiError(ProxmoxError):
 
     @property
     def missing(self) -> bool:
-        """True when PVE says the object named by the request does not exist (a cleanup may call that done)."""
+        """True when PVE says the object the request names does not exist (a cleanup may call it done)."""
         return bool(_MISSING.search(self.pve_message))
 
 

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _get(path: str, token: str | None) -> tuple[int, dict[str, object] | list[object]]:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    response = Client().get(path, **headers)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = Client().get(path, headers=headers)
     return response.status_code, response.json()
 
 

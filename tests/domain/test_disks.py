@@ -34,9 +34,7 @@ NIC = "virtio=BC:24:11:00:00:01,bridge=vmbr0"
 @pytest.mark.parametrize(
     ("config", "key"),
     [
-        pytest.param(
-            {"boot": "order=scsi0;ide2;net0", "scsi0": DISK, "ide2": CDROM, "net0": NIC}, "scsi0", id="scsi"
-        ),
+        pytest.param({"boot": "order=scsi0;ide2;net0", "scsi0": DISK, "ide2": CDROM, "net0": NIC}, "scsi0", id="scsi"),
         pytest.param({"boot": "order=sata0;net0", "sata0": DISK, "net0": NIC}, "sata0", id="sata"),
         pytest.param({"boot": "order=ide0;ide2", "ide0": DISK, "ide2": CDROM}, "ide0", id="ide"),
         pytest.param({"boot": "order=virtio0", "virtio0": DISK}, "virtio0", id="virtio"),
@@ -51,13 +49,9 @@ NIC = "virtio=BC:24:11:00:00:01,bridge=vmbr0"
             "virtio0",
             id="legacy-cdn-with-bootdisk",
         ),
-        pytest.param(
-            {"boot": "cdn", "ide2": CDROM, "scsi0": DISK}, "scsi0", id="legacy-cdn-without-bootdisk"
-        ),
+        pytest.param({"boot": "cdn", "ide2": CDROM, "scsi0": DISK}, "scsi0", id="legacy-cdn-without-bootdisk"),
         pytest.param({"boot": "order=ide2;scsi0", "ide2": CDROM, "scsi0": DISK}, "scsi0", id="cdrom-first"),
-        pytest.param(
-            {"boot": "order=ide2; scsi0", "ide2": CDROM, "scsi0": DISK}, "scsi0", id="cdrom-first-spaced"
-        ),
+        pytest.param({"boot": "order=ide2; scsi0", "ide2": CDROM, "scsi0": DISK}, "scsi0", id="cdrom-first-spaced"),
         pytest.param(
             {"boot": "order=ide2;net0;virtio0", "ide2": EMPTY_CDROM, "net0": NIC, "virtio0": DISK},
             "virtio0",
@@ -72,9 +66,7 @@ NIC = "virtio=BC:24:11:00:00:01,bridge=vmbr0"
         pytest.param({"scsi0": DISK, "ide2": CDROM, "net0": NIC}, "scsi0", id="no-boot-line"),
         pytest.param({"scsi0": DISK_2, "sata0": DISK}, "sata0", id="no-boot-line-bus-order"),
         pytest.param({"scsi10": DISK_2, "scsi2": DISK}, "scsi2", id="scsi2-before-scsi10"),
-        pytest.param(
-            {"boot": "order=scsi0;virtio0", "virtio0": DISK}, "virtio0", id="order-names-missing-key"
-        ),
+        pytest.param({"boot": "order=scsi0;virtio0", "virtio0": DISK}, "virtio0", id="order-names-missing-key"),
         pytest.param({"boot": "order=net0", "net0": NIC, "scsi0": DISK}, "scsi0", id="order-without-disk"),
         pytest.param(
             {
@@ -122,9 +114,7 @@ def test_find_system_disk_gives_none_when_there_is_no_data_disk(config: dict[str
     [
         pytest.param(
             "local-lvm:vm-100-disk-0,iothread=1,size=32G",
-            SystemDisk(
-                "scsi0", "local-lvm:vm-100-disk-0", "local-lvm", PropertyString.parse(DISK), 32 * 1024**3
-            ),
+            SystemDisk("scsi0", "local-lvm:vm-100-disk-0", "local-lvm", PropertyString.parse(DISK), 32 * 1024**3),
             id="block-storage",
         ),
         pytest.param(
@@ -188,9 +178,7 @@ def test_system_disk_carries_volume_storage_options_and_size(drive: str, expecte
         pytest.param("local:100/vm-100-cloudinit.qcow2,media=cdrom", False, True, False, id="cloudinit-file"),
         pytest.param("local-lvm:cloudinit", False, True, False, id="cloudinit-to-create"),
         pytest.param(DISK, False, False, True, id="disk"),
-        pytest.param(
-            "local:100/my-cloudinit-notes.raw,size=1G", False, False, True, id="name-mentions-cloudinit"
-        ),
+        pytest.param("local:100/my-cloudinit-notes.raw,size=1G", False, False, True, id="name-mentions-cloudinit"),
         pytest.param("none", False, False, False, id="none"),
         pytest.param("size=1G", False, False, False, id="no-volume"),
     ],
@@ -317,9 +305,7 @@ def test_io_limit_options_use_pve_names_and_skip_zero(
 ) -> None:
     read_mbps, write_mbps, read_iops, write_iops = limits
     assert (
-        io_limit_options(
-            read_mbps=read_mbps, write_mbps=write_mbps, read_iops=read_iops, write_iops=write_iops
-        )
+        io_limit_options(read_mbps=read_mbps, write_mbps=write_mbps, read_iops=read_iops, write_iops=write_iops)
         == expected
     )
 
@@ -339,9 +325,7 @@ def test_io_limit_options_use_pve_names_and_skip_zero(
 def test_io_limit_options_refuse_impossible_limits(limits: tuple[Any, Any, Any, Any], message: str) -> None:
     read_mbps, write_mbps, read_iops, write_iops = limits
     with pytest.raises(ValueError, match=message):
-        io_limit_options(
-            read_mbps=read_mbps, write_mbps=write_mbps, read_iops=read_iops, write_iops=write_iops
-        )
+        io_limit_options(read_mbps=read_mbps, write_mbps=write_mbps, read_iops=read_iops, write_iops=write_iops)
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,7 @@ from proxvps.domain.drives import OptionValue, PropertyString, render_option_val
     "text",
     [
         pytest.param("local-lvm:vm-100-disk-0,iothread=1,size=32G", id="drive"),
-        pytest.param(
-            "local-lvm:vm-100-disk-0,size=32G,iothread=1,discard=on,ssd=1", id="drive-unsorted-options"
-        ),
+        pytest.param("local-lvm:vm-100-disk-0,size=32G,iothread=1,discard=on,ssd=1", id="drive-unsorted-options"),
         pytest.param("nfs.qcow2:100/vm-100-disk-0.qcow2,cache=writeback,size=10G", id="path-style-volume"),
         pytest.param("none,media=cdrom", id="empty-cdrom"),
         pytest.param("virtio=BC:24:11:00:00:01,bridge=vmbr0,tag=10", id="nic"),
@@ -46,9 +44,7 @@ def test_parse_then_render_gives_back_the_same_text(text: str) -> None:
         ),
         pytest.param("local:0,a=b=c", "local:0", (("a", "b=c"),), id="key-ends-at-first-equals"),
         pytest.param("size=8G,local:iso/x.iso", "local:iso/x.iso", (("size", "8G"),), id="bare-value-later"),
-        pytest.param(
-            "local:iso/x.iso,,media=cdrom,", "local:iso/x.iso", (("media", "cdrom"),), id="blank-parts"
-        ),
+        pytest.param("local:iso/x.iso,,media=cdrom,", "local:iso/x.iso", (("media", "cdrom"),), id="blank-parts"),
     ],
 )
 def test_parse_splits_bare_value_and_ordered_options(
@@ -92,9 +88,7 @@ def test_a_bare_value_written_later_is_rendered_first_as_pve_writes_it() -> None
         pytest.param("a:1,x=1", {}, "a:1,x=1", id="nothing"),
     ],
 )
-def test_with_options_changes_only_what_it_is_given(
-    text: str, changes: dict[str, OptionValue], expected: str
-) -> None:
+def test_with_options_changes_only_what_it_is_given(text: str, changes: dict[str, OptionValue], expected: str) -> None:
     assert PropertyString.parse(text).with_options(**changes).render() == expected
 
 
@@ -103,9 +97,7 @@ def test_with_options_changes_only_what_it_is_given(
     [
         pytest.param(("mbps_rd",), "local-lvm:vm-100-disk-0,iothread=1,size=32G,iops_wr=9", id="one"),
         pytest.param(("mbps_rd", "iops_wr"), "local-lvm:vm-100-disk-0,iothread=1,size=32G", id="two"),
-        pytest.param(
-            ("tag",), "local-lvm:vm-100-disk-0,iothread=1,mbps_rd=5,size=32G,iops_wr=9", id="absent"
-        ),
+        pytest.param(("tag",), "local-lvm:vm-100-disk-0,iothread=1,mbps_rd=5,size=32G,iops_wr=9", id="absent"),
     ],
 )
 def test_without_removes_only_the_named_options(keys: tuple[str, ...], expected: str) -> None:
@@ -132,8 +124,7 @@ def test_get_and_contains_read_options_by_name() -> None:
 
 def test_of_builds_a_new_string() -> None:
     assert (
-        PropertyString.of("local-lvm:20", format="raw", iothread=True).render()
-        == "local-lvm:20,format=raw,iothread=1"
+        PropertyString.of("local-lvm:20", format="raw", iothread=True).render() == "local-lvm:20,format=raw,iothread=1"
     )
 
 

@@ -21,17 +21,11 @@ SERVICE = {"prefix": "vps", "client_id": "12", "service_id": "345"}
         ),
         pytest.param("srv-{service_id}", SERVICE, "srv-345", id="literal-text"),
         pytest.param("{client_id}", SERVICE, "12", id="digits-only"),
-        pytest.param(
-            "{prefix}-{service_id}", {**SERVICE, "domain": "unused.example"}, "vps-345", id="domain-unused"
-        ),
-        pytest.param(
-            "{prefix}-{service_id}", {**SERVICE, "prefix": "a" * 59}, "a" * 59 + "-345", id="63-chars"
-        ),
+        pytest.param("{prefix}-{service_id}", {**SERVICE, "domain": "unused.example"}, "vps-345", id="domain-unused"),
+        pytest.param("{prefix}-{service_id}", {**SERVICE, "prefix": "a" * 59}, "a" * 59 + "-345", id="63-chars"),
     ],
 )
-def test_render_hostname_gives_a_valid_lower_case_name(
-    template: str, values: dict[str, str], hostname: str
-) -> None:
+def test_render_hostname_gives_a_valid_lower_case_name(template: str, values: dict[str, str], hostname: str) -> None:
     rendered = render_hostname(template, **values)
 
     assert rendered == hostname
@@ -61,9 +55,7 @@ def test_render_hostname_gives_a_valid_lower_case_name(
         pytest.param("{prefix}..{service_id}", SERVICE, "empty label", id="double-dot"),
         pytest.param("{prefix}.", SERVICE, "empty label", id="trailing-dot"),
         pytest.param("{prefix}", {**SERVICE, "prefix": ""}, "hostname is empty", id="empty"),
-        pytest.param(
-            "{prefix}", {**SERVICE, "prefix": "a" * 64}, "64 characters long; at most 63", id="long-label"
-        ),
+        pytest.param("{prefix}", {**SERVICE, "prefix": "a" * 64}, "64 characters long; at most 63", id="long-label"),
         pytest.param(
             "{prefix}.{domain}",
             {**SERVICE, "prefix": "a" * 63, "domain": ".".join(["b" * 63] * 3)},

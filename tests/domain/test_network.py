@@ -20,21 +20,15 @@ MAC = "BC:24:11:00:00:01"
             ("virtio", MAC, "vmbr0", 10, 12.5, True),
             id="everything",
         ),
-        pytest.param(
-            f"e1000={MAC},bridge=vmbr1", ("e1000", MAC, "vmbr1", None, None, False), id="model-alias"
-        ),
+        pytest.param(f"e1000={MAC},bridge=vmbr1", ("e1000", MAC, "vmbr1", None, None, False), id="model-alias"),
         pytest.param(
             f"model=vmxnet3,macaddr={MAC},bridge=vmbr0,firewall=off",
             ("vmxnet3", MAC, "vmbr0", None, None, False),
             id="explicit-model-and-macaddr",
         ),
-        pytest.param(
-            "virtio,bridge=vmbr0", ("virtio", None, "vmbr0", None, None, False), id="bare-model-no-mac"
-        ),
+        pytest.param("virtio,bridge=vmbr0", ("virtio", None, "vmbr0", None, None, False), id="bare-model-no-mac"),
         pytest.param(f"e1000-82540em={MAC}", ("e1000-82540em", MAC, None, None, None, False), id="no-bridge"),
-        pytest.param(
-            f"virtio={MAC},rate=100,firewall=yes", ("virtio", MAC, None, None, 100.0, True), id="whole-rate"
-        ),
+        pytest.param(f"virtio={MAC},rate=100,firewall=yes", ("virtio", MAC, None, None, 100.0, True), id="whole-rate"),
     ],
 )
 def test_parse_reads_model_mac_bridge_tag_rate_firewall(
@@ -104,9 +98,7 @@ def test_parse_reads_model_mac_bridge_tag_rate_firewall(
         ),
     ],
 )
-def test_with_changes_keeps_the_mac_and_every_other_option(
-    text: str, changes: dict[str, Any], expected: str
-) -> None:
+def test_with_changes_keeps_the_mac_and_every_other_option(text: str, changes: dict[str, Any], expected: str) -> None:
     assert NetDevice.parse(text).with_changes(**changes).render() == expected
 
 

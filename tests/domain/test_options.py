@@ -149,9 +149,7 @@ def test_empty_values_leave_the_defaults(options: dict[str, object]) -> None:
         pytest.param("Promo Banner", "1", 'Option "Promo Banner" is not one of ours', id="unknown"),
         pytest.param("cpu cores", "2", 'Did you mean "CPU Cores"?', id="plain-name-in-other-case"),
         pytest.param("RAM", "2 GB", 'Option "RAM": "2 GB" is not a whole number of MB.', id="unit-in-value"),
-        pytest.param(
-            "CPU Cores", "abc", 'Option "CPU Cores": "abc" is not a whole number of cores.', id="abc"
-        ),
+        pytest.param("CPU Cores", "abc", 'Option "CPU Cores": "abc" is not a whole number of cores.', id="abc"),
         pytest.param("CPU Cores", "1.5", '"1.5" is not a whole number of cores.', id="fraction"),
         pytest.param("CPU Cores", 1.5, "1.5 is not a whole number of cores.", id="float"),
         pytest.param("CPU Cores", True, "True is not a whole number of cores.", id="bool"),
@@ -162,9 +160,7 @@ def test_empty_values_leave_the_defaults(options: dict[str, object]) -> None:
         pytest.param("OS", 1.0, "1.0 is not an operating system name.", id="os-float"),
     ],
 )
-def test_unknown_names_and_malformed_values_are_refused_and_named(
-    name: str, raw: object, message: str
-) -> None:
+def test_unknown_names_and_malformed_values_are_refused_and_named(name: str, raw: object, message: str) -> None:
     with pytest.raises(OptionError) as raised:
         resolve_resources(DEFAULTS, {name: raw})
 
@@ -197,9 +193,7 @@ def test_out_of_range_values_are_refused_with_their_bounds(name: str, raw: str, 
     with pytest.raises(OptionError) as raised:
         resolve_resources(DEFAULTS, {name: raw})
 
-    assert raised.value.problems == [
-        (name, f'Option "{name}": "{raw}" is out of range: it must be {bounds}.')
-    ]
+    assert raised.value.problems == [(name, f'Option "{name}": "{raw}" is out of range: it must be {bounds}.')]
 
 
 def test_every_problem_is_reported_together() -> None:
