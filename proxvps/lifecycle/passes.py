@@ -21,6 +21,15 @@ class ClusterSnapshot:
         self.vms = {r.vmid: r for r in resources if isinstance(r, VmResource)}
         self.nodes = {r.node: r for r in resources if isinstance(r, NodeResource)}
         self.storages = [r for r in resources if isinstance(r, StorageResource)]
+        self._promised: dict[str, int] = {}
+
+    def free_memory(self, node: str) -> int:
+        """Bytes of memory the node has free, less what this pass already promised to VMs placed there."""
+        item = self.nodes[node]
+        return (item.maxmem or 0) - (item.mem or 0) - self._promised.get(node, 0)
+
+    def promise_memory(self, node: str, amount: int) -> None:
+        self._promised[node] = self._promised.get(node, 0) + amount
 
     def storage_on(self, node: str, storage: str) -> StorageResource | None:
         for item in self.storages:

@@ -27,11 +27,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='service',
-            name='operation',
-            field=models.CharField(blank=True, max_length=40, verbose_name='operation'),
-        ),
-        migrations.AddField(
-            model_name='service',
             name='step_attempts',
             field=models.PositiveIntegerField(default=0, verbose_name='attempts at the current step'),
         ),

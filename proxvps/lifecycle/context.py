@@ -1,0 +1,143 @@
+"""What a step gets: the service and everything resolved for it, the Proxmox client, and the start/wait helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from proxvps.domain.options import Resources, resolve_resources
+from proxvps.inventory.models import Plan, Server, Service, Template
+from proxvps.lifecycle.advance import LeaseLostError
+from proxvps.lifecycle.outcomes import Wait
+from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
+from proxvps.proxmox import ProxmoxClient, TaskRef, TaskResult, VmConfig
+
+
+def plan_defaults(plan: Plan) -> Resources:
+    """The plan's own values as Resources: what a service gets with no configurable option."""
+    return Resources(
+        cpu_cores=plan.cpu_cores,
+        ram_mb=plan.ram_mb,
+        system_disk_gb=plan.system_disk_gb,
+        additional_disk_gb=plan.additional_disk_gb,
+        system_disk_read_mbps=plan.system_disk_read_mbps,
+        system_disk_write_mbps=plan.system_disk_write_mbps,
+        system_disk_read_iops=plan.system_disk_read_iops,
+        system_disk_write_iops=plan.system_disk_write_iops,
+        additional_disk_read_mbps=plan.additional_disk_read_mbps,
+        additional_disk_write_mbps=plan.additional_disk_write_mbps,
+        additional_disk_read_iops=plan.additional_disk_read_iops,
+        additional_disk_write_iops=plan.additional_disk_write_iops,
+        network_mbps=plan.network_mbps,
+        ipv4_count=plan.ipv4_count,
+        ipv6_count=plan.ipv6_count,
+        backups_count=plan.backups_count,
+        snapshots_count=plan.snapshots_count,
+        operating_system=None,
+    )
+
+
+def resources_of(service: Service) -> Resources:
+    """The service's resources: its plan's defaults overridden by its configurable options (SPEC S3)."""
+    return resolve_resources(plan_defaults(service.plan), service.options or {})
+
+
+def task_poll_seconds() -> float:
+    return float(getattr(settings, "PROXVPS_TASK_POLL_SECONDS", 0.5))
+
+
+@dataclass
+class StepContext:
+    """One step's view of a service. Steps read through it and record through it, so every write carries the
+    lease condition and a lost lease stops the run."""
+
+    service: Service
+    owner: str | None
+    run: PassContext
+    notes: list[str] = field(default_factory=list)
+    _config: VmConfig | None = None
+
+    @property
+    def plan(self) -> Plan:
+        return self.service.plan
+
+    @property
+    def server(self) -> Server:
+        if self.service.server is None:
+            raise LookupError(_("The service has no server yet."))
+        return self.service.server
+
+    @cached_property
+    def resources(self) -> Resources:
+        return resources_of(self.service)
+
+    @property
+    def template(self) -> Template | None:
+        return self.service.template or self.plan.template
+
+    @property
+    def client(self) -> ProxmoxClient:
+        return self.run.client(self.server)
+
+    @property
+    def snapshot(self) -> ClusterSnapshot:
+        return self.run.snapshot(self.server)
+
+    @property
+    def vmid(self) -> int:
+        if self.service.vmid is None:
+            raise LookupError(_("The service has no VMID yet."))
+        return self.service.vmid
+
+    # ------------------------------------------------------------ records
+
+    def record(self, **fields: Any) -> None:
+        """Write fields of the service now (with the lease condition); raises LeaseLostError if it is not ours."""
+        rows = Service.objects.filter(pk=self.service.pk)
+        if self.owner is not None:
+            rows = rows.filter(lease_owner=self.owner)
+        if rows.update(updated_at=timezone.now(), **fields) != 1:
+            raise LeaseLostError(f"service {self.service.pk} is no longer ours")
+        for name, value in fields.items():
+            setattr(self.service, name, value)
+
+    # ------------------------------------------------------------ the VM
+
+    def config(self) -> VmConfig:
+        """The VM's config, read once per step (writes through `write_config` forget it)."""
+        if self._config is None:
+            self._config = self.client.vm_config(self.service.node, self.vmid)
+        return self._config
+
+    def write_config(self, changes: Mapping[str, str | int], delete: Sequence[str] = (), force: bool = False) -> None:
+        """A synchronous config write (PUT) guarded by the digest of the config this step read."""
+        digest = self._config.digest if self._config is not None else None
+        self.client.update_config(
+            self.service.node, self.vmid, changes=changes, delete=delete, digest=digest, force=force
+        )
+        self._config = None
+
+    def pending(self, what: str) -> TaskResult | Wait | None:
+        """The wait half of a start/wait pair: None when no task is pending; Wait while it runs; its TaskResult once
+        it stopped (the UPID is then forgotten, so the step decides what a failure means)."""
+        if not self.service.task_upid:
+            return None
+        result = self.client.task_result(TaskRef.from_upid(self.service.task_upid))
+        if result is None:
+            return Wait(_("waiting for task %(what)s") % {"what": what}, after=task_poll_seconds())
+        self.record(task_upid="")
+        self._config = None
+        return result
+
+    def start(self, begin: Callable[[], TaskRef], what: str) -> Wait:
+        """The start half: start the task and record its UPID before anything else, so a crash right after it
+        finds the task on the next pass. Nothing sleeps: the worker comes back after the poll interval."""
+        ref = begin()
+        self.record(task_upid=ref.upid, step_started_at=self.service.step_started_at or timezone.now())
+        return Wait(_("task %(what)s started") % {"what": what}, after=task_poll_seconds(), started=True)

@@ -1,0 +1,105 @@
+"""The steps that wire a VM to its network: the NIC, the firewall and its anti-spoofing IPSet (SPEC S4, S11, S13)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.utils.translation import gettext as _
+
+from proxvps.domain.network import NetDevice
+from proxvps.ipam.allocation import addresses_of
+from proxvps.lifecycle.context import StepContext
+from proxvps.lifecycle.hardware import NO_CHANGE
+from proxvps.lifecycle.outcomes import Done, Outcome
+from proxvps.proxmox import FirewallOptions
+
+NIC = "net0"
+IPSET = "ipfilter-net0"
+"""The IPSet PVE's IP filter reads for net0: the VM's own addresses, so it cannot spoof others."""
+
+
+def _bridge_and_vlan(ctx: StepContext) -> tuple[str, int | None]:
+    """The primary address's pool decides bridge and VLAN; the plan's values apply where the pool sets none."""
+    addresses = [] if ctx.plan.dhcp else addresses_of(ctx.service)
+    pool = addresses[0].pool if addresses else None
+    bridge = (pool.bridge if pool else "") or ctx.plan.bridge
+    vlan = (pool.vlan if pool else None) or ctx.plan.vlan
+    return bridge, vlan
+
+
+def network_change(ctx: StepContext) -> dict[str, str | int]:
+    current = ctx.config().get(NIC)
+    bridge, vlan = _bridge_and_vlan(ctx)
+    device = NetDevice.parse(current or f"virtio,bridge={bridge}")
+    wanted = device.with_changes(
+        bridge=bridge,
+        tag=vlan,
+        rate=ctx.resources.network_mbps or None,
+        firewall=ctx.plan.firewall_enabled,
+    )
+    rendered = wanted.render()
+    return {} if rendered == current else {NIC: rendered}
+
+
+def network(ctx: StepContext) -> Outcome:
+    """Bridge, VLAN tag, rate and firewall flag on net0; the MAC and every other option stay as they are."""
+    change = network_change(ctx)
+    if not change:
+        return Done(NO_CHANGE)
+    ctx.write_config(change)
+    return Done()
+
+
+def wanted_firewall(ctx: StepContext) -> FirewallOptions:
+    plan = ctx.plan
+    if not plan.firewall_enabled:
+        return FirewallOptions(enable=False)
+    return FirewallOptions(
+        enable=True,
+        dhcp=plan.firewall_dhcp,
+        ndp=plan.firewall_ndp,
+        macfilter=plan.firewall_macfilter,
+        ipfilter=plan.firewall_ipfilter and not plan.dhcp,
+        log_level_in=plan.firewall_log_level_in,
+        log_level_out=plan.firewall_log_level_out,
+        policy_in=plan.firewall_policy_in,
+        policy_out=plan.firewall_policy_out,
+    )
+
+
+def _sync_ipset(ctx: StepContext, wanted: set[str]) -> bool:
+    """Make the VM's IPSet hold exactly `wanted`; True when something changed."""
+    fw, node, vmid = ctx.client.firewall, ctx.service.node, ctx.vmid
+    changed = False
+    if not any(ipset.name == IPSET for ipset in fw.ipsets(node, vmid)):
+        fw.create_ipset(node, vmid, IPSET, comment=_("addresses of this VM (anti-spoofing)"))
+        have: set[str] = set()
+        changed = True
+    else:
+        have = {entry.cidr for entry in fw.ipset_entries(node, vmid, IPSET)}
+    for cidr in sorted(wanted - have):
+        fw.add_ipset_entry(node, vmid, IPSET, cidr)
+        changed = True
+    for cidr in sorted(have - wanted):
+        fw.delete_ipset_entry(node, vmid, IPSET, cidr)
+        changed = True
+    return changed
+
+
+def firewall(ctx: StepContext) -> Outcome:
+    """Options and policies as the plan says, and the IPSet with the VM's own addresses when IP filtering is on."""
+    fw, node, vmid = ctx.client.firewall, ctx.service.node, ctx.vmid
+    wanted = wanted_firewall(ctx)
+    current = replace(fw.options(node, vmid), digest=None)
+    changed = False
+    if wanted.enable is False:
+        if current.enable:
+            fw.set_options(node, vmid, wanted)
+            changed = True
+        return Done() if changed else Done(_("skip - firewall disabled in the plan"))
+    if current != wanted:
+        fw.set_options(node, vmid, wanted)
+        changed = True
+    if wanted.ipfilter:
+        changed = _sync_ipset(ctx, {address.ip for address in addresses_of(ctx.service)}) or changed
+    return Done() if changed else Done(NO_CHANGE)

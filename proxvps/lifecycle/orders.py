@@ -1,0 +1,139 @@
+"""How work enters the lifecycle: an order creates a service in `new`; a change of package moves a ready service to
+`change_package`. Both answer at once; the worker does the rest. Bad input is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Mapping
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from proxvps.domain import states
+from proxvps.domain.naming import render_hostname, vm_name
+from proxvps.domain.options import OptionError, Resources, resolve_resources, validate_addressing
+from proxvps.domain.transitions import CHANGE_PACKAGE
+from proxvps.inventory.choices import StepResult
+from proxvps.inventory.models import Plan, Service, Template
+from proxvps.lifecycle.advance import advance
+from proxvps.lifecycle.context import plan_defaults
+from proxvps.mail.messages import send_welcome
+
+PASSWORD_LENGTH = 20
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+class OrderRefused(ValueError):  # noqa: N818 - a refusal, not a failure: the message is the answer
+    """The order or change cannot be accepted as given; the message says why in one sentence."""
+
+
+def new_password() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _i in range(PASSWORD_LENGTH))
+
+
+def _validated(plan: Plan, options: Mapping[str, object]) -> tuple[Resources, Template | None]:
+    """The resources the options give on this plan, and the template the client picked (or the plan's)."""
+    resources = resolve_resources(plan_defaults(plan), options)
+    validate_addressing(resources, plan.dhcp)
+    template = plan.template
+    if resources.operating_system:
+        wanted = resources.operating_system.strip()
+        offered = list(plan.templates.all()) or ([plan.template] if plan.template else [])
+        matches = [t for t in offered if wanted.lower() in (t.os_name.lower(), t.name.lower(), str(t.vmid))]
+        if not matches:
+            raise OptionError(
+                [
+                    (
+                        "Operating System",
+                        _('Option "Operating System": "%(os)s" is not offered by plan %(plan)s.')
+                        % {"os": wanted, "plan": plan},
+                    )
+                ]
+            )
+        template = matches[0]
+    return resources, template
+
+
+def order_service(
+    *,
+    billing_service_id: str,
+    client_ref: str,
+    plan: Plan,
+    options: Mapping[str, object] | None = None,
+    hostname: str = "",
+    password: str = "",
+    client_email: str = "",
+    client_name: str = "",
+) -> Service:
+    """Create the service (idempotent on the billing id: ordering twice returns the first one)."""
+    existing = Service.objects.filter(billing_service_id=billing_service_id).first()
+    if existing is not None:
+        return existing
+    options = dict(options or {})
+    try:
+        _resources, template = _validated(plan, options)
+        name = hostname.strip().lower() or render_hostname(
+            plan.hostname_template, prefix=plan.name_prefix, client_id=client_ref, service_id=billing_service_id
+        )
+        vm = vm_name(name)
+    except (OptionError, ValueError) as error:
+        raise OrderRefused(str(error)) from error
+    try:
+        with transaction.atomic():
+            service = Service.objects.create(
+                billing_service_id=billing_service_id,
+                client_ref=client_ref,
+                client_email=client_email,
+                client_name=client_name,
+                plan=plan,
+                options=options,
+                template=template,
+                hostname=name,
+                vm_name=vm,
+                username=plan.vm_username,
+                password=password or new_password(),
+                state=states.NEW,
+            )
+            if client_email:
+                transaction.on_commit(lambda: send_welcome(client_email, hostname=name))
+    except IntegrityError:
+        # The same order arrived twice at once: the other request created it.
+        return Service.objects.get(billing_service_id=billing_service_id)
+    return service
+
+
+CHANGEABLE = frozenset({states.READY, *CHANGE_PACKAGE.states})
+
+
+def request_change_package(
+    service: Service, *, plan: Plan | None = None, options: Mapping[str, object] | None = None
+) -> Service:
+    """Move a ready service (or one whose change is under way) to `change_package` with its new plan and options."""
+    if service.state not in CHANGEABLE:
+        raise OrderRefused(
+            _("The package of service %(sid)s cannot change while it is %(state)s.")
+            % {"sid": service.billing_service_id, "state": service.get_state_display()}
+        )
+    new_plan = plan or service.plan
+    new_options = dict(service.options if options is None else options)
+    try:
+        _validated(new_plan, new_options)
+    except (OptionError, ValueError) as error:
+        raise OrderRefused(str(error)) from error
+    advance(
+        service,
+        owner=None,
+        operation=CHANGE_PACKAGE.name,
+        step=_("Change package requested"),
+        to_state=states.CHANGE_PACKAGE,
+        result=StepResult.SUCCESS,
+        started_at=timezone.now(),
+        duration=0.0,
+        plan=new_plan,
+        options=new_options,
+        next_attempt_at=None,
+    )
+    return service

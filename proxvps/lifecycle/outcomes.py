@@ -1,0 +1,39 @@
+"""What a step returns. A step never sleeps: it is done, it must wait (and says how long), or it failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Done:
+    """The step's change is made (or was not needed: then `note` says why, e.g. `skip - no change`)."""
+
+    note: str = ""
+
+    @property
+    def skipped(self) -> bool:
+        return self.note.startswith("skip")
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A Proxmox task or a condition is pending: the worker comes back after `after` seconds."""
+
+    reason: str
+    after: float = 1.0
+    started: bool = False
+    """True when this step just started a task: the action log records that, not every later look at it."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The step could not make its change. Retryable failures are tried again after `after` seconds from the same
+    state; the others stop the operation in the error state until staff act."""
+
+    message: str
+    retryable: bool = True
+    after: float = 30.0
+
+
+Outcome = Done | Wait | Failed

@@ -1,0 +1,87 @@
+"""Stopping for a change, starting, and checking the VM runs (SPEC S4, S5)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from proxvps.ipam.allocation import addresses_of
+from proxvps.lifecycle import hardware, networking
+from proxvps.lifecycle.context import StepContext
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.mail.messages import send_vm_ready
+
+SHUTDOWN_TIMEOUT = 60
+
+
+def _status(ctx: StepContext) -> str:
+    return ctx.client.vm_status(ctx.service.node, ctx.vmid).status
+
+
+def change_needs_stop(ctx: StepContext) -> bool:
+    """True when change package will really change the VM: a disk shrink alone does not (SPEC S5)."""
+    return bool(
+        hardware.cpu_ram_changes(ctx)
+        or hardware.system_disk_grows(ctx)
+        or hardware.system_io_change(ctx)
+        or hardware.additional_disk_changes(ctx)
+        or hardware.additional_io_change(ctx)
+        or networking.network_change(ctx)
+    )
+
+
+def stop_for_change(ctx: StepContext) -> Outcome:
+    """Stop once, at the start of a change, and only if something will change."""
+    pending = ctx.pending("shutdown")
+    if pending is not None:
+        if isinstance(pending, Wait):
+            return pending
+        status = _status(ctx)
+        if status != "stopped":
+            return Failed(_("VM did not stop (status: %(status)s). Will retry.") % {"status": status})
+        return Done()
+    if not change_needs_stop(ctx):
+        return Done(hardware.NO_CHANGE)
+    if _status(ctx) == "stopped":
+        return Done(_("skip - already stopped"))
+    return ctx.start(
+        lambda: ctx.client.shutdown(ctx.service.node, ctx.vmid, timeout=SHUTDOWN_TIMEOUT, force_stop=True),
+        "shutdown",
+    )
+
+
+def start(ctx: StepContext) -> Outcome:
+    pending = ctx.pending("start")
+    if pending is not None:
+        if isinstance(pending, Wait):
+            return pending
+        status = _status(ctx)
+        if status != "running":
+            return Failed(_("VM failed to start (status: %(status)s). Will retry.") % {"status": status})
+        return Done()
+    if _status(ctx) == "running":
+        return Done(_("skip - already running"))
+    return ctx.start(lambda: ctx.client.start(ctx.service.node, ctx.vmid), "start")
+
+
+def verify_running(ctx: StepContext) -> Outcome:
+    status = _status(ctx)
+    if status != "running":
+        return Failed(_("VM is not running (status: %(status)s). Will retry.") % {"status": status})
+    return Done()
+
+
+def verify_running_and_email(ctx: StepContext) -> Outcome:
+    """The deploy's last step: the VM runs, and the client gets its access details."""
+    outcome = verify_running(ctx)
+    if isinstance(outcome, Failed):
+        return outcome
+    if ctx.service.client_email:
+        send_vm_ready(
+            ctx.service.client_email,
+            hostname=ctx.service.hostname,
+            addresses=[address.ip for address in addresses_of(ctx.service)],
+            username=ctx.service.username,
+            password=ctx.service.password,
+        )
+        return Done()
+    return Done(_("no e-mail address for the client"))

@@ -1,0 +1,189 @@
+"""Running a service's state machine: from where it stands, step after step, until it is complete, must wait, or
+failed. The worker calls `process_service` for each service it claimed; everything a step does is recorded
+before the next one starts, so a crash at any line loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from time import perf_counter
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from proxvps.domain import states
+from proxvps.domain.options import OptionError
+from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
+from proxvps.inventory.choices import StepResult
+from proxvps.inventory.models import Service
+from proxvps.lifecycle import addresses, cloudinit, hardware, networking, power, provisioning
+from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
+from proxvps.lifecycle.context import StepContext
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.passes import PassContext
+from proxvps.lifecycle.reports import RunHeader, RunListener, RunOutcome, RunReport, StepReport
+from proxvps.proxmox import ProxmoxError
+
+__all__ = ["ACTIVE_STATES", "process_service"]
+
+log = logging.getLogger(__name__)
+
+Step = Callable[[StepContext], Outcome]
+STEPS: dict[str, Step] = {
+    "allocate_ip": provisioning.allocate_ip,
+    "set_dns_records": provisioning.set_dns_records,
+    "clone": provisioning.clone,
+    "migrate": provisioning.migrate,
+    "set_cpu_ram": hardware.set_cpu_ram,
+    "resize_system_disk": hardware.resize_system_disk,
+    "system_disk_io": hardware.system_disk_io,
+    "additional_disk": hardware.create_or_delete_additional_disk,
+    "resize_additional_disk": hardware.resize_additional_disk,
+    "additional_disk_io": hardware.additional_disk_io,
+    "network": networking.network,
+    "firewall": networking.firewall,
+    "cloudinit": cloudinit.cloudinit,
+    "start": power.start,
+    "verify_running_and_email": power.verify_running_and_email,
+    "verify_running": power.verify_running,
+    "update_addresses": addresses.update_addresses,
+    "stop_for_change": power.stop_for_change,
+}
+
+
+def _run_step(step: Step, ctx: StepContext) -> Outcome:
+    """The step's outcome; an error a step did not turn into one becomes a retryable failure of this service
+    only (SPEC S22: one broken service never stops the pass for the others)."""
+    try:
+        return step(ctx)
+    except LeaseLostError:
+        raise
+    except OptionError as error:
+        return Failed(str(error), retryable=False)
+    except (ProxmoxError, LookupError, ValueError) as error:
+        return Failed(str(error))
+    except Exception as error:
+        log.exception("step %s of service %s failed", step.__name__, ctx.service.pk)
+        return Failed(_("Internal error: %(error)s") % {"error": error})
+
+
+class _Run:
+    """One run: the service, its operation, and the step counter the cron output numbers steps with."""
+
+    def __init__(self, service: Service, operation: Operation, owner: str, listener: RunListener) -> None:
+        self.service = service
+        self.operation = operation
+        self.owner = owner
+        self.listener = listener
+        self.steps = 0
+
+    def report(self, outcome: RunOutcome, message: str = "") -> RunReport:
+        report = RunReport(
+            service_id=self.service.pk,
+            billing_service_id=self.service.billing_service_id,
+            operation=self.operation.name,
+            outcome=outcome,
+            state=self.service.state,
+            message=message,
+            steps=self.steps,
+        )
+        self.listener.finished(report)
+        return report
+
+    def tell(self, transition: Transition, result: str, note: str, message: str, source: str, duration: float) -> None:
+        self.steps += 1
+        self.listener.step(
+            StepReport(
+                number=self.steps,
+                label=_(transition.label),
+                note=note,
+                result=result,  # type: ignore[arg-type]
+                message=message,
+                from_state=source,
+                to_state=self.service.state,
+                duration=duration,
+            )
+        )
+
+    def apply(self, transition: Transition, outcome: Outcome, started: datetime, duration: float) -> bool:
+        """Record the outcome; True when the run goes on to the next step."""
+        source = self.service.state
+        label = _(transition.label)
+        if isinstance(outcome, Done):
+            result = StepResult.SKIPPED if outcome.skipped else StepResult.SUCCESS
+            advance(
+                self.service,
+                owner=self.owner,
+                operation=self.operation.name,
+                step=label,
+                to_state=transition.target,
+                result=result,
+                message=outcome.note,
+                started_at=started,
+                duration=duration,
+                next_attempt_at=None,
+            )
+            self.tell(transition, "skipped" if outcome.skipped else "success", outcome.note, "", source, duration)
+            return True
+        if isinstance(outcome, Wait):
+            advance(
+                self.service,
+                owner=self.owner,
+                operation=self.operation.name,
+                step=label,
+                to_state=source,
+                result=StepResult.WAITING,
+                message=outcome.reason,
+                started_at=started,
+                duration=duration,
+                log=outcome.started,
+                next_attempt_at=due_in(outcome.after),
+            )
+            self.tell(transition, "waiting", "", outcome.reason, source, duration)
+            return False
+        advance(
+            self.service,
+            owner=self.owner,
+            operation=self.operation.name,
+            step=label,
+            to_state=source if outcome.retryable else states.ERROR,
+            result=StepResult.ERROR,
+            message=outcome.message,
+            started_at=started,
+            duration=duration,
+            next_attempt_at=due_in(outcome.after) if outcome.retryable else None,
+        )
+        self.tell(transition, "error", "", outcome.message, source, duration)
+        return False
+
+
+def process_service(service_id: int, owner: str, listener: RunListener, ctx: PassContext) -> RunReport:
+    """Run the service's state machine from where it stands until it completes, must wait, or fails.
+
+    The caller holds the service's lease (lease_owner == owner); every state change is a conditional UPDATE on
+    it, so a run whose lease was lost stops. Sets next_attempt_at when it must wait or retry.
+    """
+    service = Service.objects.select_related("plan", "plan__template", "plan__server_group", "server", "template").get(
+        pk=service_id
+    )
+    operation = operation_for(service.state)
+    if operation is None or service.lease_owner != owner:
+        name = operation.name if operation else ""
+        return RunReport(service.pk, service.billing_service_id, name, "idle", service.state, "", 0)
+    run = _Run(service, operation, owner, listener)
+    listener.started(RunHeader(service.pk, service.billing_service_id, service.vmid, operation.name, service.state))
+    try:
+        while (transition := operation.next(service.state)) is not None:
+            step_ctx = StepContext(service, owner, ctx)
+            started, clock = timezone.now(), perf_counter()
+            outcome = _run_step(STEPS[transition.step], step_ctx)
+            if not run.apply(transition, outcome, started, perf_counter() - clock):
+                if isinstance(outcome, Wait):
+                    return run.report("waiting", outcome.reason)
+                assert isinstance(outcome, Failed)
+                return run.report("paused" if outcome.retryable else "failed", outcome.message)
+    except LeaseLostError:
+        return run.report("idle", _("the service changed under this run; another worker or staff took it over"))
+    return run.report("complete")
