@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ninja import Schema
 
 
@@ -39,3 +41,16 @@ class ServerOut(Schema):
     url: str
     token_id: str
     enabled: bool
+
+
+class ActionLogOut(Schema):
+    """One step of a service's history: what ran, from which state to which, how long and how it ended."""
+
+    started_at: datetime
+    operation: str
+    step: str
+    from_state: str
+    to_state: str
+    duration: float
+    result: str
+    message: str

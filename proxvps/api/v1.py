@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from proxvps.api import billing, staff
+from proxvps.api import billing, services, staff
 
 api = NinjaAPI(title="proxvps", version="1", urls_namespace="api-v1")
 api.add_router("/billing/", billing.router)
 api.add_router("/staff/", staff.router)
+api.add_router("/services/", services.router)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(
+        request, {"error": "not_found", "detail": _("There is no such object."), "fields": {}}, status=404
+    )
 
 
 @api.exception_handler(AuthenticationError)

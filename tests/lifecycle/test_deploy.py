@@ -192,3 +192,20 @@ def test_a_migration_retried_after_a_crash_does_not_move_the_vm_again(sandbox, c
     assert recorder.steps[0].note == "skip - already migrated to pve2"
     migrations = [r for r in sandbox.pve.requests if r[0] == "POST" and r[1].endswith(f"/{service.vmid}/migrate")]
     assert len(migrations) == 1
+
+
+def test_the_action_log_is_readable_through_the_api(cluster: Server, plan: Plan, client) -> None:
+    from proxvps.api.models import ApiToken, TokenScope
+
+    service = _order(plan)
+    drive(service)
+    _row, token = ApiToken.issue("staff", TokenScope.STAFF_READ)
+    answer = client.get(f"/api/v1/services/{service.pk}/log", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    rows = [r for r in answer.json() if r["result"] != "waiting"]
+    assert rows[0]["from_state"] == "new"
+    assert rows[-1]["to_state"] == "ready"
+    assert all(isinstance(r["duration"], float) for r in rows)
+    missing = client.get("/api/v1/services/999999/log", headers={"Authorization": f"Bearer {token}"})
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "not_found"
