@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "proxvps.inventory",
     "proxvps.ipam",
     "proxvps.api",
+    "proxvps.worker",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not memory, so tests that start worker processes can share the test database with them.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -103,6 +106,14 @@ EMAIL_BACKEND = os.environ.get("PROXVPS_EMAIL_BACKEND", "django.core.mail.backen
 EMAIL_HOST = os.environ.get("PROXVPS_SMTP_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("PROXVPS_SMTP_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("PROXVPS_MAIL_FROM", "proxvps@localhost")
+
+# The worker (SPEC S15, S16): how soon a step looks again at a Proxmox task it started, how many times a migration
+# is tried before the VM stays on the template's node, where VMIDs start, and how long a failed step waits before
+# it is tried again.
+PROXVPS_TASK_POLL_SECONDS = float(os.environ.get("PROXVPS_TASK_POLL_SECONDS", "0.5"))
+PROXVPS_MIGRATE_ATTEMPTS = int(os.environ.get("PROXVPS_MIGRATE_ATTEMPTS", "3"))
+PROXVPS_VMID_START = int(os.environ.get("PROXVPS_VMID_START", "100"))
+PROXVPS_RETRY_SECONDS = float(os.environ.get("PROXVPS_RETRY_SECONDS", "30"))
 
 LOGGING = {
     "version": 1,

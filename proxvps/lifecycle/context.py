@@ -49,7 +49,7 @@ def resources_of(service: Service) -> Resources:
 
 
 def task_poll_seconds() -> float:
-    return float(getattr(settings, "PROXVPS_TASK_POLL_SECONDS", 0.5))
+    return float(settings.PROXVPS_TASK_POLL_SECONDS)
 
 
 @dataclass

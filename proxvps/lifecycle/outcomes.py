@@ -33,7 +33,8 @@ class Failed:
 
     message: str
     retryable: bool = True
-    after: float = 30.0
+    after: float | None = None
+    """Seconds before the retry; None: the installation's PROXVPS_RETRY_SECONDS."""
 
 
 Outcome = Done | Wait | Failed

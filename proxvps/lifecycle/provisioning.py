@@ -19,7 +19,7 @@ MIB = 1024 * 1024
 
 
 def migrate_attempts() -> int:
-    return int(getattr(settings, "PROXVPS_MIGRATE_ATTEMPTS", 3))
+    return int(settings.PROXVPS_MIGRATE_ATTEMPTS)
 
 
 def _choose_server(ctx: StepContext) -> Server | Failed:

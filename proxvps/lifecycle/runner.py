@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from time import perf_counter
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,6 +68,10 @@ def _run_step(step: Step, ctx: StepContext) -> Outcome:
     except Exception as error:
         log.exception("step %s of service %s failed", step.__name__, ctx.service.pk)
         return Failed(_("Internal error: %(error)s") % {"error": error})
+
+
+def retry_delay(failure: Failed) -> float:
+    return failure.after if failure.after is not None else float(settings.PROXVPS_RETRY_SECONDS)
 
 
 class _Run:
@@ -153,7 +158,7 @@ class _Run:
             message=outcome.message,
             started_at=started,
             duration=duration,
-            next_attempt_at=due_in(outcome.after) if outcome.retryable else None,
+            next_attempt_at=due_in(retry_delay(outcome)) if outcome.retryable else None,
         )
         self.tell(transition, "error", "", outcome.message, source, duration)
         return False

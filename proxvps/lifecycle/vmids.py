@@ -17,7 +17,7 @@ ATTEMPTS = 20
 
 
 def first_vmid() -> int:
-    return int(getattr(settings, "PROXVPS_VMID_START", 100))
+    return int(settings.PROXVPS_VMID_START)
 
 
 def reserve_vmid(ctx: StepContext) -> int:

@@ -1,0 +1,107 @@
+"""Deploy throughput: N orders deployed by one `proxvps worker` process against a 5-node sandbox at time-scale 0.
+
+    python bench/deploy.py [--deploys 200] [--nodes 5]
+
+The sandbox runs in this process; the worker is a separate process, so its CPU time (read from the kernel once it
+exits) is the worker's alone. API requests are counted from the sandbox's request log. The last line reads
+`deploys=N ready=N wall_s=X cpu_ms_per_deploy=Y api_requests_per_deploy=Z`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TIMEOUT_S = 600
+
+
+def _setup(workdir: Path) -> None:
+    os.environ["PROXVPS_DATA_DIR"] = str(workdir)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proxvps.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--deploys", type=int, default=200)
+    parser.add_argument("--nodes", type=int, default=5)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="proxvps-bench-"))
+    _setup(workdir)
+
+    from django.conf import settings
+
+    from proxvps.demo_setup import register_server
+    from proxvps.domain import states
+    from proxvps.inventory.models import Plan, Service
+    from proxvps.inventory.sync import sync_server
+    from proxvps.ipam.models import Pool, PoolRange
+    from proxvps.lifecycle.orders import order_service
+    from proxvps.sandbox.runner import RunningSandbox
+    from proxvps.sandbox.seed import build_sandbox
+
+    with RunningSandbox(build_sandbox(nodes=args.nodes, time_scale=0)) as sandbox:
+        sandbox.call(lambda pve: setattr(pve, "max_requests", 10**8))
+        server = register_server(sandbox.info)
+        sync_server(server)
+        v4 = Pool.objects.create(server=server, name="v4", network="10.0.0.0/16", gateway="10.0.0.1", dns1="10.0.0.53")
+        PoolRange.objects.create(pool=v4, first="10.0.1.0", last="10.0.255.254")
+        v6 = Pool.objects.create(server=server, name="v6", network="2001:db8::/64", gateway="2001:db8::1")
+        PoolRange.objects.create(pool=v6, first="2001:db8::100", last="2001:db8::ffff:ffff")
+        plan = Plan.objects.create(
+            name="bench",
+            server_group=server.groups.get(),
+            template=server.templates.get(vmid=9000),
+            cpu_cores=2,
+            ram_mb=2048,
+            system_disk_gb=20,
+            additional_disk_gb=10,
+            system_disk_read_mbps=100,
+            system_disk_write_mbps=100,
+            network_mbps=50,
+            ipv4_count=1,
+            ipv6_count=1,
+            firewall_enabled=True,
+        )
+        for n in range(args.deploys):
+            order_service(billing_service_id=f"b{n}", client_ref=str(n), plan=plan)
+        before = len(sandbox.pve.requests)
+        env = {**os.environ, "PROXVPS_SECRET_KEY": settings.SECRET_KEY}
+        started = time.perf_counter()
+        worker = subprocess.Popen([sys.executable, "-m", "proxvps.cli", "worker"], env=env, stdout=subprocess.DEVNULL)
+        deadline = started + TIMEOUT_S
+        while time.perf_counter() < deadline:
+            settled = Service.objects.filter(state__in=(states.READY, states.ERROR)).count()
+            if settled >= args.deploys:
+                break
+            time.sleep(0.2)
+        wall = time.perf_counter() - started
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        requests = len(sandbox.pve.requests) - before
+    ready = Service.objects.filter(state=states.READY).count()
+    cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000 / max(args.deploys, 1)
+    print(f"worker exit code {worker.returncode}; data in {workdir}")
+    print(
+        f"deploys={args.deploys} ready={ready} wall_s={wall:.1f} cpu_ms_per_deploy={cpu_ms:.1f} "
+        f"api_requests_per_deploy={requests / max(args.deploys, 1):.1f}"
+    )
+    return 0 if ready == args.deploys else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
