@@ -10,6 +10,7 @@ from proxvps.domain.disks import find_system_disk
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import Plan, Server, Service
 from proxvps.lifecycle.orders import OrderRefused, order_service, request_change_package
+from proxvps.proxmox import VmConfig
 from tests.lifecycle.conftest import Recorder, drive
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +24,16 @@ def ready(cluster: Server, plan: Plan) -> Service:
     return service
 
 
-def _config(cluster: Server, service: Service):
+def _config(cluster: Server, service: Service) -> VmConfig:
+    assert service.vmid is not None
     with client_for(cluster) as client:
         return client.vm_config(service.node, service.vmid)
+
+
+def _system_size(config: VmConfig) -> str | None:
+    disk = find_system_disk(config)
+    assert disk is not None
+    return disk.options.get("size")
 
 
 def _power_requests(sandbox, service: Service) -> list[str]:
@@ -42,10 +50,10 @@ def test_an_upgrade_of_cpu_ram_and_disk_is_applied(cluster: Server, ready: Servi
     assert ready.state == states.READY
     config = _config(cluster, ready)
     assert (config["cores"], config["memory"]) == ("4", "4096")
-    assert find_system_disk(config).options.get("size") == "30G"
+    assert _system_size(config) == "30G"
     assert recorder.step_named("Stop VM").result == "success"
     with client_for(cluster) as client:
-        assert client.vm_status(ready.node, ready.vmid).status == "running"
+        assert client.vm_status(ready.node, ready.vmid or 0).status == "running"
 
 
 def test_a_disk_downgrade_is_skipped_and_the_vm_is_not_stopped(sandbox, cluster: Server, ready: Service) -> None:
@@ -56,7 +64,7 @@ def test_a_disk_downgrade_is_skipped_and_the_vm_is_not_stopped(sandbox, cluster:
     assert recorder.step_named("Resize system disk").note == "skip - shrink not allowed by Proxmox"
     assert recorder.step_named("Stop VM").note == "skip - no change"
     assert len(_power_requests(sandbox, ready)) == before
-    assert find_system_disk(_config(cluster, ready)).options.get("size") == "20G"
+    assert _system_size(_config(cluster, ready)) == "20G"
 
 
 def test_additional_disk_zero_deletes_and_purges_the_volume(sandbox, cluster: Server, ready: Service) -> None:

@@ -27,6 +27,7 @@ from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import ActionLog, Plan, Server, Service
 from proxvps.ipam.models import Address
 from proxvps.lifecycle.orders import order_service
+from proxvps.proxmox import VmResource
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -82,8 +83,10 @@ def _assert_all_ready_and_distinct(cluster: Server, count: int) -> None:
     ips = list(Address.objects.values_list("ip", flat=True))
     assert len(ips) == len(set(ips)) == 2 * count
     with client_for(cluster) as client:
-        made = [r for r in client.cluster_resources("vm") if not r.template and r.vmid < 9000]
-    assert sorted(r.vmid for r in made) == sorted(vmids), "no extra VM on the cluster"
+        made = [
+            r for r in client.cluster_resources("vm") if isinstance(r, VmResource) and not r.template and r.vmid < 9000
+        ]
+    assert sorted(r.vmid for r in made) == sorted(v for v in vmids if v is not None), "no extra VM on the cluster"
     assert {r.name for r in made} == {s.vm_name for s in services}
 
 

@@ -107,7 +107,9 @@ def test_the_vm_moves_to_the_node_with_the_most_free_memory(sandbox, cluster: Se
     assert service.node == "pve3"
     with client_for(cluster) as client:
         config = client.vm_config("pve3", service.vmid)
-    assert find_system_disk(config).storage_id == "local-lvm"
+    disk = find_system_disk(config)
+    assert disk is not None
+    assert disk.storage_id == "local-lvm"
 
 
 def test_a_failing_migration_leaves_the_vm_on_the_template_node_and_the_deploy_goes_on(

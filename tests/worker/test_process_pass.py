@@ -1,0 +1,112 @@
+"""processVirtualMachines end to end: `proxvps cron` deploys ordered services against the sandbox and prints the
+seed's block; one service whose run raises does not stop the pass for the others. The cluster and the plan are
+the lifecycle tests' fixtures (see conftest.py)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from proxvps.domain import states
+from proxvps.inventory.models import Plan, Service
+from proxvps.lifecycle.orders import order_service
+from proxvps.lifecycle.reports import RunHeader, RunListener, RunReport, StepReport
+from proxvps.lifecycle.runner import process_service
+from proxvps.worker import tasks
+
+pytestmark = pytest.mark.django_db
+
+STEP = re.compile(
+    r"^\[(?P<mark>[+.!])\] \d+\. .+? (?P<result>\S.*) \((?P<source>\w+) -> (?P<target>\w+)\) \[\d+\.\d\ds\]$"
+)
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(settings) -> None:
+    """Sandbox tasks end at once: look again after 10 ms rather than half a second."""
+    settings.PROXVPS_TASK_POLL_SECONDS = 0.01
+
+
+def _cron() -> list[str]:
+    out = StringIO()
+    call_command("cron", "--task", "processVirtualMachines", stdout=out)
+    return out.getvalue().splitlines()
+
+
+def _order(plan: Plan, sid: str) -> Service:
+    return order_service(billing_service_id=sid, client_ref="77", plan=plan)
+
+
+def test_cron_deploys_an_ordered_service_to_ready_in_one_pass_and_prints_one_block(plan: Plan) -> None:
+    service = _order(plan, "5546")
+    lines = _cron()
+    service.refresh_from_db()
+    assert service.state == states.READY, lines
+    assert (service.lease_owner, service.lease_expires_at) == ("", None)
+
+    assert lines[0][19:] == " proxvps Cron Start"
+    assert lines[1][20:] == "[processVirtualMachines] Running (interval: 1m, last: never)"
+    assert lines[2:4] == ["", "--- Deploy: service=5546 vm=- status=new ---"]
+    end = lines.index("--- Deploy complete: service=5546 status=ready ---")
+    steps = [STEP.match(line) for line in lines[4:end]]
+    assert all(steps), lines[4:end]
+    done = [(m["source"], m["target"]) for m in steps if m and m["mark"] == "+"]
+    assert done[0][0] == states.NEW
+    assert done[-1][1] == states.READY
+    assert all(before[1] == after[0] for before, after in itertools.pairwise(done)), done
+    assert {m["mark"] for m in steps if m} <= {"+", "."}
+    assert re.fullmatch(r".{19} \[processVirtualMachines\] Done \([\d.]+s\) - processed: 1, errors: 0", lines[end + 1])
+    assert lines[end + 2][19:] == "   sid:5546 action:deploy [success]"
+    assert re.fullmatch(r".{19} proxvps Cron End \([\d.]+s total\)", lines[end + 3])
+    assert len(lines) == end + 4
+
+
+class BreaksAfterFirstStep:
+    """Passes events on, and raises once the run has made its first step: a run that breaks half-way."""
+
+    def __init__(self, inner: RunListener) -> None:
+        self.inner = inner
+
+    def started(self, header: RunHeader) -> None:
+        self.inner.started(header)
+
+    def step(self, report: StepReport) -> None:
+        self.inner.step(report)
+        raise RuntimeError("stale network data")
+
+    def finished(self, report: RunReport) -> None:
+        self.inner.finished(report)
+
+
+def test_a_run_that_raises_does_not_stop_the_pass_for_the_other_services(plan: Plan, monkeypatch, settings) -> None:
+    settings.PROXVPS_RETRY_SECONDS = 120
+    broken, healthy = _order(plan, "5546"), _order(plan, "5547")
+
+    def breaking(service_id, owner, listener, ctx):
+        if service_id == broken.pk:
+            listener = BreaksAfterFirstStep(listener)
+        return process_service(service_id, owner, listener, ctx)
+
+    monkeypatch.setattr(tasks, "process_service", breaking)
+    lines = _cron()
+    broken.refresh_from_db()
+    healthy.refresh_from_db()
+    assert healthy.state == states.READY
+    assert broken.state == states.IP_ALLOCATED, "the step before the break is kept"
+    assert broken.lease_owner == ""
+    assert broken.next_attempt_at is not None
+    assert broken.next_attempt_at > timezone.now() + timedelta(seconds=60)
+    assert "--- Deploy paused: waiting at [ip_allocated] ---" in lines
+    assert "--- Deploy complete: service=5547 status=ready ---" in lines
+    done = next(i for i, line in enumerate(lines) if "[processVirtualMachines] Done" in line)
+    assert lines[done].endswith("processed: 2, errors: 1")
+    assert [line[19:] for line in lines[done + 1 : done + 3]] == [
+        "   sid:5546 action:deploy [stale network data]",
+        "   sid:5547 action:deploy [success]",
+    ]
