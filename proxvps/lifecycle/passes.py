@@ -1,35 +1,51 @@
 """What one worker pass shares across the services it runs.
 
-A pass opens one Proxmox client per server and reads each cluster's resources once, however many services it
-advances there: placement, VMID checks and "already done" checks read that snapshot, so the cost of a pass grows
-with the number of clusters, not with the number of VMs. Steps that change a VM mark the snapshot stale.
+A pass opens one Proxmox client per server and reads each cluster's resources at most once every few seconds,
+however many services it advances there: placement, VMID checks and "already done" checks read that snapshot, so
+the cost of a pass grows with the number of clusters, not with the number of VMs. The snapshot is read again when
+it is older than SNAPSHOT_MAX_AGE (other workers place VMs too) or when a step marks it stale.
 """
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import Server
 from proxvps.proxmox import NodeResource, ProxmoxClient, Resource, StorageResource, VmResource
 
+SNAPSHOT_MAX_AGE = 5.0
+
 
 class ClusterSnapshot:
     """One read of `/cluster/resources`, indexed for the questions steps ask."""
 
     def __init__(self, resources: list[Resource]) -> None:
+        self.read_at = time.monotonic()
         self.vms = {r.vmid: r for r in resources if isinstance(r, VmResource)}
         self.nodes = {r.node: r for r in resources if isinstance(r, NodeResource)}
         self.storages = [r for r in resources if isinstance(r, StorageResource)]
         self._promised: dict[str, int] = {}
+        self._promised_disk: dict[tuple[str, str], int] = {}
 
     def free_memory(self, node: str) -> int:
         """Bytes of memory the node has free, less what this pass already promised to VMs placed there."""
         item = self.nodes[node]
         return (item.maxmem or 0) - (item.mem or 0) - self._promised.get(node, 0)
 
-    def promise_memory(self, node: str, amount: int) -> None:
-        self._promised[node] = self._promised.get(node, 0) + amount
+    def free_disk(self, node: str, storage: str) -> int:
+        """Bytes free on the storage as the node sees it, less what this pass already promised there."""
+        item = self.storage_on(node, storage)
+        if item is None:
+            return 0
+        return (item.maxdisk or 0) - (item.disk or 0) - self._promised_disk.get((node, storage), 0)
+
+    def promise(self, node: str, memory: int, storage: str = "", disk: int = 0) -> None:
+        """Count a VM placed on the node, so later placements in this pass see the room it takes."""
+        self._promised[node] = self._promised.get(node, 0) + memory
+        if storage:
+            self._promised_disk[(node, storage)] = self._promised_disk.get((node, storage), 0) + disk
 
     def storage_on(self, node: str, storage: str) -> StorageResource | None:
         for item in self.storages:
@@ -51,8 +67,9 @@ class PassContext:
         return self._clients[server.pk]
 
     def snapshot(self, server: Server) -> ClusterSnapshot:
-        """The server's resources, read once per pass (and again after `stale`)."""
-        if server.pk not in self._snapshots:
+        """The server's resources, read at most once every SNAPSHOT_MAX_AGE seconds (and again after `stale`)."""
+        cached = self._snapshots.get(server.pk)
+        if cached is None or time.monotonic() - cached.read_at > SNAPSHOT_MAX_AGE:
             self._snapshots[server.pk] = ClusterSnapshot(self.client(server).cluster_resources())
         return self._snapshots[server.pk]
 

@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from proxvps.domain.options import OptionError, validate_addressing
+from proxvps.domain.sizes import gib
 from proxvps.inventory.models import Server
 from proxvps.ipam.allocation import PoolExhausted, allocate
 from proxvps.lifecycle.context import StepContext, task_poll_seconds
@@ -156,13 +157,16 @@ def migrate(ctx: StepContext) -> Outcome:
             ctx.record(node=where.node)
             return Done(_("skip - already migrated to %(node)s") % {"node": where.node})
         node = ctx.service.node
-        target = choose_node(ctx.snapshot, ctx.plan.storage, ctx.plan.node)
+        disk = gib(ctx.resources.system_disk_gb)
+        if not ctx.plan.additional_disk_storage or ctx.plan.additional_disk_storage == ctx.plan.storage:
+            disk += gib(ctx.resources.additional_disk_gb)
+        target = choose_node(ctx.snapshot, ctx.plan.storage, disk, ctx.plan.node)
         if target is None:
             return Done(
-                _("skip - no online node has storage %(storage)s; staying on %(node)s")
+                _("skip - no online node has room on storage %(storage)s; staying on %(node)s")
                 % {"storage": ctx.plan.storage, "node": node}
             )
-        ctx.snapshot.promise_memory(target, ctx.resources.ram_mb * MIB)
+        ctx.snapshot.promise(target, ctx.resources.ram_mb * MIB, ctx.plan.storage, disk)
         if target == node:
             return Done(_("skip - already on the target node"))
         if ctx.service.step_attempts >= migrate_attempts():
