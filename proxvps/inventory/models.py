@@ -266,6 +266,12 @@ class Service(models.Model):
     template = models.ForeignKey(Template, on_delete=models.SET_NULL, null=True, blank=True, related_name="services")
     vmid = models.PositiveIntegerField(_("VMID"), null=True, blank=True)
     node = models.CharField(_("node"), max_length=100, blank=True)
+    placed_on = models.CharField(
+        _("target node"),
+        max_length=100,
+        blank=True,
+        help_text=_("The node placement chose; workers count what is placed there but not yet running."),
+    )
     hostname = models.CharField(_("hostname"), max_length=253, blank=True)
     vm_name = models.CharField(_("VM name"), max_length=100, blank=True)
     state = models.CharField(_("state"), max_length=40, choices=ServiceState.choices, default=states.NEW, db_index=True)

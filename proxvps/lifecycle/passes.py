@@ -26,26 +26,18 @@ class ClusterSnapshot:
         self.vms = {r.vmid: r for r in resources if isinstance(r, VmResource)}
         self.nodes = {r.node: r for r in resources if isinstance(r, NodeResource)}
         self.storages = [r for r in resources if isinstance(r, StorageResource)]
-        self._promised: dict[str, int] = {}
-        self._promised_disk: dict[tuple[str, str], int] = {}
 
     def free_memory(self, node: str) -> int:
-        """Bytes of memory the node has free, less what this pass already promised to VMs placed there."""
+        """Bytes of memory the node has free, as Proxmox last said."""
         item = self.nodes[node]
-        return (item.maxmem or 0) - (item.mem or 0) - self._promised.get(node, 0)
+        return (item.maxmem or 0) - (item.mem or 0)
 
     def free_disk(self, node: str, storage: str) -> int:
-        """Bytes free on the storage as the node sees it, less what this pass already promised there."""
+        """Bytes free on the storage as the node sees it, as Proxmox last said."""
         item = self.storage_on(node, storage)
         if item is None:
             return 0
-        return (item.maxdisk or 0) - (item.disk or 0) - self._promised_disk.get((node, storage), 0)
-
-    def promise(self, node: str, memory: int, storage: str = "", disk: int = 0) -> None:
-        """Count a VM placed on the node, so later placements in this pass see the room it takes."""
-        self._promised[node] = self._promised.get(node, 0) + memory
-        if storage:
-            self._promised_disk[(node, storage)] = self._promised_disk.get((node, storage), 0) + disk
+        return (item.maxdisk or 0) - (item.disk or 0)
 
     def storage_on(self, node: str, storage: str) -> StorageResource | None:
         for item in self.storages:

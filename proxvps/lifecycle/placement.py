@@ -1,12 +1,60 @@
 """Where a new VM goes (SPEC S15): among the online nodes whose copy of the plan's storage has room for the VM's
-disks, the one with the most free memory. Figures come from the pass's cluster snapshot; what VMs placed earlier in
-the same pass take is counted, so a burst of orders spreads over the nodes instead of piling onto the one that
-looked emptiest.
+disks, the one with the most free memory.
+
+Proxmox's figures (from the pass's cluster snapshot) do not yet show VMs that are placed but still being built:
+their disks grow and their memory is used only later. Several workers place VMs at once, so those VMs are counted
+from the database, which every worker shares: a service records its target node before its migration starts, and
+until it has grown its disks (or started) its full size counts against that node.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+
+from proxvps.domain import states
+from proxvps.domain.sizes import gib
+from proxvps.inventory.models import Server, Service
+from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.passes import ClusterSnapshot
+
+MIB = 1024 * 1024
+_BEFORE_DISKS = states.DEPLOY_STATES[: states.DEPLOY_STATES.index(states.SET_SYSTEM_DISK_SIZE)]
+_BEFORE_START = states.DEPLOY_STATES
+
+
+@dataclass(frozen=True)
+class Need:
+    memory: int
+    disk: int
+
+
+def need_of(service: Service) -> Need:
+    """What the service's VM takes on its node once built: memory, and disk on the plan's storage."""
+    resources = resources_of(service)
+    disk = gib(resources.system_disk_gb)
+    plan = service.plan
+    if not plan.additional_disk_storage or plan.additional_disk_storage == plan.storage:
+        disk += gib(resources.additional_disk_gb)
+    return Need(memory=resources.ram_mb * MIB, disk=disk)
+
+
+def in_flight(server: Server, storage: str, exclude: int) -> dict[str, Need]:
+    """Per node, what placed services still being built will take that Proxmox does not show yet."""
+    memory: dict[str, int] = defaultdict(int)
+    disk: dict[str, int] = defaultdict(int)
+    placed = (
+        Service.objects.filter(server=server, state__in=_BEFORE_START)
+        .exclude(placed_on="")
+        .exclude(pk=exclude)
+        .select_related("plan")
+    )
+    for service in placed:
+        need = need_of(service)
+        memory[service.placed_on] += need.memory
+        if service.state in _BEFORE_DISKS and service.plan.storage == storage:
+            disk[service.placed_on] += need.disk
+    return {node: Need(memory[node], disk[node]) for node in set(memory) | set(disk)}
 
 
 def storage_usable(snapshot: ClusterSnapshot, node: str, storage: str) -> bool:
@@ -14,18 +62,23 @@ def storage_usable(snapshot: ClusterSnapshot, node: str, storage: str) -> bool:
     return item is not None and item.status == "available" and "images" in item.content
 
 
-def choose_node(snapshot: ClusterSnapshot, storage: str, disk: int, preferred: str = "") -> str | None:
-    """The target node, or None when no online node has the storage with `disk` bytes free (the VM then stays
+def choose_node(
+    snapshot: ClusterSnapshot, storage: str, need: Need, busy: dict[str, Need], preferred: str = ""
+) -> str | None:
+    """The target node, or None when no online node has the storage with room for `need` (the VM then stays
     where it was cloned)."""
+    idle = Need(0, 0)
+
+    def fits(name: str) -> bool:
+        return snapshot.free_disk(name, storage) - busy.get(name, idle).disk >= need.disk
+
     candidates = [
         name
         for name, node in snapshot.nodes.items()
-        if node.status == "online"
-        and storage_usable(snapshot, name, storage)
-        and snapshot.free_disk(name, storage) >= disk
+        if node.status == "online" and storage_usable(snapshot, name, storage) and fits(name)
     ]
     if preferred:
         return preferred if preferred in candidates else None
     if not candidates:
         return None
-    return max(candidates, key=lambda name: (snapshot.free_memory(name), name))
+    return max(candidates, key=lambda name: (snapshot.free_memory(name) - busy.get(name, idle).memory, name))

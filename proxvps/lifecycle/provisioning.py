@@ -7,16 +7,13 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from proxvps.domain.options import OptionError, validate_addressing
-from proxvps.domain.sizes import gib
 from proxvps.inventory.models import Server
 from proxvps.ipam.allocation import PoolExhausted, allocate
 from proxvps.lifecycle.context import StepContext, task_poll_seconds
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
-from proxvps.lifecycle.placement import choose_node, storage_usable
+from proxvps.lifecycle.placement import choose_node, in_flight, need_of, storage_usable
 from proxvps.lifecycle.vmids import reserve_vmid
 from proxvps.proxmox import ProxmoxApiError
-
-MIB = 1024 * 1024
 
 
 def migrate_attempts() -> int:
@@ -157,16 +154,12 @@ def migrate(ctx: StepContext) -> Outcome:
             ctx.record(node=where.node)
             return Done(_("skip - already migrated to %(node)s") % {"node": where.node})
         node = ctx.service.node
-        disk = gib(ctx.resources.system_disk_gb)
-        if not ctx.plan.additional_disk_storage or ctx.plan.additional_disk_storage == ctx.plan.storage:
-            disk += gib(ctx.resources.additional_disk_gb)
-        target = choose_node(ctx.snapshot, ctx.plan.storage, disk, ctx.plan.node)
+        target = _target(ctx)
         if target is None:
             return Done(
                 _("skip - no online node has room on storage %(storage)s; staying on %(node)s")
                 % {"storage": ctx.plan.storage, "node": node}
             )
-        ctx.snapshot.promise(target, ctx.resources.ram_mb * MIB, ctx.plan.storage, disk)
         if target == node:
             return Done(_("skip - already on the target node"))
         if ctx.service.step_attempts >= migrate_attempts():
@@ -190,11 +183,27 @@ def migrate(ctx: StepContext) -> Outcome:
     return _migration_failed(ctx, result.message)
 
 
+def _target(ctx: StepContext) -> str | None:
+    """The node chosen for the service, chosen once and recorded before the migration starts (so other workers
+    count it); chosen again only if that node went offline or lost the storage."""
+    placed = ctx.service.placed_on
+    node = ctx.snapshot.nodes.get(placed) if placed else None
+    if node is not None and node.status == "online" and storage_usable(ctx.snapshot, placed, ctx.plan.storage):
+        return placed
+    need = need_of(ctx.service)
+    target = choose_node(
+        ctx.snapshot, ctx.plan.storage, need, in_flight(ctx.server, ctx.plan.storage, ctx.service.pk), ctx.plan.node
+    )
+    ctx.record(placed_on=target or ctx.service.node)
+    return target
+
+
 def _migration_failed(ctx: StepContext, message: str) -> Outcome:
     """Count the failed attempt: retry later, or after the last attempt stay where the VM is and go on."""
     attempts = ctx.service.step_attempts + 1
     ctx.record(step_attempts=attempts)
     if attempts >= migrate_attempts():
+        ctx.record(placed_on=ctx.service.node)
         return Done(
             _("skip - migration failed %(n)s times (%(error)s); staying on %(node)s")
             % {"n": attempts, "error": message, "node": ctx.service.node}
