@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 TIMEOUT_S = 600
@@ -34,10 +35,19 @@ def _setup(workdir: Path) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def _shape(path: str) -> str:
+    """A request path with its VMIDs, UPIDs and names folded, so requests of one kind count together."""
+    parts = path.split("/")
+    return "/".join(
+        "{x}" if part.isdigit() or part.startswith("UPID:") or part.startswith("pve") else part for part in parts
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--deploys", type=int, default=200)
     parser.add_argument("--nodes", type=int, default=5)
+    parser.add_argument("--profile", metavar="FILE", help="run the worker under cProfile, writing its stats to FILE")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="proxvps-bench-"))
     _setup(workdir)
@@ -81,19 +91,31 @@ def main() -> int:
         before = len(sandbox.pve.requests)
         env = {**os.environ, "PROXVPS_SECRET_KEY": settings.SECRET_KEY}
         started = time.perf_counter()
-        worker = subprocess.Popen([sys.executable, "-m", "proxvps.cli", "worker"], env=env, stdout=subprocess.DEVNULL)
+        profile = ["-m", "cProfile", "-o", args.profile] if args.profile else []
+        command = [sys.executable, *profile, "-m", "proxvps.cli", "worker"]
+        worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         deadline = started + TIMEOUT_S
+        shown = started
         while time.perf_counter() < deadline:
             settled = Service.objects.filter(state__in=(states.READY, states.ERROR)).count()
             if settled >= args.deploys:
                 break
+            if time.perf_counter() - shown >= 10:
+                shown = time.perf_counter()
+                counts = Counter(Service.objects.values_list("state", flat=True))
+                print(f"{shown - started:5.0f}s {dict(counts.most_common())}", flush=True)
             time.sleep(0.2)
         wall = time.perf_counter() - started
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        requests = len(sandbox.pve.requests) - before
+        served = sandbox.pve.requests[before:]
+        requests = len(served)
     ready = Service.objects.filter(state=states.READY).count()
+    kinds = Counter(f"{method} {_shape(path)}" for method, path, _body in served)
+    print("API requests per deploy, by kind:")
+    for kind, number in kinds.most_common():
+        print(f"  {number / max(args.deploys, 1):5.2f}  {kind}")
     cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000 / max(args.deploys, 1)
     print(f"worker exit code {worker.returncode}; data in {workdir}")
     print(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from proxvps.domain import states as s
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 - the marker name xgettext is told to look for
     """Marks a label for translation where it is shown (the domain cannot import Django's gettext)."""
     return message
 

@@ -280,9 +280,10 @@ class Service(models.Model):
     username = models.CharField(_("VM user"), max_length=32, default="root")
     password = EncryptedTextField(_("VM password"), blank=True)
     # Where the worker stands with this service (SPEC S16). The state names the operation in flight (see
-    # proxvps.domain.transitions.operation_for); `task_upid` is the Proxmox task a step started and comes back for; `next_attempt_at` is when the service is
-    # due again (None: now). A worker claims a service by writing its name and an expiry into the lease fields
-    # with a conditional UPDATE, so two processes never run one service's steps at once.
+    # proxvps.domain.transitions.operation_for); `task_upid` is the Proxmox task a step started and comes back
+    # for; `next_attempt_at` is when the service is due again (None: now). A worker claims a service by writing
+    # its name and an expiry into the lease fields with a conditional UPDATE, so two processes never run one
+    # service's steps at once.
     task_upid = models.CharField(_("Proxmox task"), max_length=200, blank=True)
     step_attempts = models.PositiveIntegerField(_("attempts at the current step"), default=0)
     step_started_at = models.DateTimeField(_("current step started at"), null=True, blank=True)

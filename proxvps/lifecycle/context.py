@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -54,13 +54,14 @@ def task_poll_seconds() -> float:
 
 @dataclass
 class StepContext:
-    """One step's view of a service. Steps read through it and record through it, so every write carries the
-    lease condition and a lost lease stops the run."""
+    """A run's view of a service, shared by its steps. Steps read through it and record through it, so every
+    write carries the lease condition and a lost lease stops the run. The VM's config is read once per run and
+    kept up to date with our own writes; it is read again after any task, which may change it in ways we cannot
+    predict (a new volume id, a new size)."""
 
     service: Service
     owner: str | None
     run: PassContext
-    notes: list[str] = field(default_factory=list)
     _config: VmConfig | None = None
 
     @property
@@ -110,18 +111,26 @@ class StepContext:
     # ------------------------------------------------------------ the VM
 
     def config(self) -> VmConfig:
-        """The VM's config, read once per step (writes through `write_config` forget it)."""
+        """The VM's config as this run knows it (read from Proxmox on first use and after tasks)."""
         if self._config is None:
             self._config = self.client.vm_config(self.service.node, self.vmid)
         return self._config
 
     def write_config(self, changes: Mapping[str, str | int], delete: Sequence[str] = (), force: bool = False) -> None:
-        """A synchronous config write (PUT) guarded by the digest of the config this step read."""
-        digest = self._config.digest if self._config is not None else None
+        """A synchronous config write (PUT). When the config was just read, its digest guards against a change made
+        meanwhile by someone else; the values we wrote are then folded into the config we keep, so the next step
+        need not read it again. A delete is not predictable (a disk may become unusedN): the config is re-read."""
+        known = self._config
+        digest = known.digest if known is not None else None
         self.client.update_config(
             self.service.node, self.vmid, changes=changes, delete=delete, digest=digest, force=force
         )
-        self._config = None
+        if known is None or delete:
+            self._config = None
+            return
+        entries = dict(known.entries)
+        entries.update((key, str(value)) for key, value in changes.items())
+        self._config = VmConfig(entries=entries, digest=None)
 
     def pending(self, what: str) -> TaskResult | Wait | None:
         """The wait half of a start/wait pair: None when no task is pending; Wait while it runs; its TaskResult once

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from django.utils.translation import gettext as _
 
 from proxvps.domain.network import NetDevice
@@ -87,19 +85,12 @@ def _sync_ipset(ctx: StepContext, wanted: set[str]) -> bool:
 
 
 def firewall(ctx: StepContext) -> Outcome:
-    """Options and policies as the plan says, and the IPSet with the VM's own addresses when IP filtering is on."""
+    """Options and policies as the plan says, and the IPSet with the VM's own addresses when IP filtering is on.
+
+    The options are written whole every time: one idempotent write costs what reading them to compare would."""
     fw, node, vmid = ctx.client.firewall, ctx.service.node, ctx.vmid
     wanted = wanted_firewall(ctx)
-    current = replace(fw.options(node, vmid), digest=None)
-    changed = False
-    if wanted.enable is False:
-        if current.enable:
-            fw.set_options(node, vmid, wanted)
-            changed = True
-        return Done() if changed else Done(_("skip - firewall disabled in the plan"))
-    if current != wanted:
-        fw.set_options(node, vmid, wanted)
-        changed = True
+    fw.set_options(node, vmid, wanted)
     if wanted.ipfilter:
-        changed = _sync_ipset(ctx, {address.ip for address in addresses_of(ctx.service)}) or changed
-    return Done() if changed else Done(NO_CHANGE)
+        _sync_ipset(ctx, {address.ip for address in addresses_of(ctx.service)})
+    return Done()

@@ -3,19 +3,29 @@
 A pass opens one Proxmox client per server and reads each cluster's resources at most once every few seconds,
 however many services it advances there: placement, VMID checks and "already done" checks read that snapshot, so
 the cost of a pass grows with the number of clusters, not with the number of VMs. The snapshot is read again when
-it is older than SNAPSHOT_MAX_AGE (other workers place VMs too) or when a step marks it stale.
+it is older than SNAPSHOT_MAX_AGE or when a step marks it stale. Placement does not depend on its freshness:
+what other workers placed is counted from the database (see placement).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from types import TracebackType
 
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import Server
 from proxvps.proxmox import NodeResource, ProxmoxClient, Resource, StorageResource, VmResource
 
-SNAPSHOT_MAX_AGE = 5.0
+SNAPSHOT_MAX_AGE = 15.0
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a service's VM takes on its node once built: memory, and disk on the plan's storage (bytes)."""
+
+    memory: int
+    disk: int
 
 
 class ClusterSnapshot:
@@ -52,6 +62,8 @@ class PassContext:
     def __init__(self) -> None:
         self._clients: dict[int, ProxmoxClient] = {}
         self._snapshots: dict[int, ClusterSnapshot] = {}
+        self.needs: dict[int, Need] = {}
+        """Per service, what its VM takes on its node (filled by placement; stable while a service deploys)."""
 
     def client(self, server: Server) -> ProxmoxClient:
         if server.pk not in self._clients:

@@ -10,23 +10,16 @@ until it has grown its disks (or started) its full size counts against that node
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from proxvps.domain import states
 from proxvps.domain.sizes import gib
 from proxvps.inventory.models import Server, Service
 from proxvps.lifecycle.context import resources_of
-from proxvps.lifecycle.passes import ClusterSnapshot
+from proxvps.lifecycle.passes import ClusterSnapshot, Need
 
 MIB = 1024 * 1024
 _BEFORE_DISKS = states.DEPLOY_STATES[: states.DEPLOY_STATES.index(states.SET_SYSTEM_DISK_SIZE)]
 _BEFORE_START = states.DEPLOY_STATES
-
-
-@dataclass(frozen=True)
-class Need:
-    memory: int
-    disk: int
 
 
 def need_of(service: Service) -> Need:
@@ -39,8 +32,9 @@ def need_of(service: Service) -> Need:
     return Need(memory=resources.ram_mb * MIB, disk=disk)
 
 
-def in_flight(server: Server, storage: str, exclude: int) -> dict[str, Need]:
-    """Per node, what placed services still being built will take that Proxmox does not show yet."""
+def in_flight(server: Server, storage: str, exclude: int, needs: dict[int, Need]) -> dict[str, Need]:
+    """Per node, what placed services still being built will take that Proxmox does not show yet. `needs` caches
+    each service's need for the pass (a service's resources do not change while it deploys)."""
     memory: dict[str, int] = defaultdict(int)
     disk: dict[str, int] = defaultdict(int)
     placed = (
@@ -50,7 +44,9 @@ def in_flight(server: Server, storage: str, exclude: int) -> dict[str, Need]:
         .select_related("plan")
     )
     for service in placed:
-        need = need_of(service)
+        need = needs.get(service.pk)
+        if need is None:
+            need = needs[service.pk] = need_of(service)
         memory[service.placed_on] += need.memory
         if service.state in _BEFORE_DISKS and service.plan.storage == storage:
             disk[service.placed_on] += need.disk

@@ -50,15 +50,18 @@ def stop_for_change(ctx: StepContext) -> Outcome:
 
 
 def start(ctx: StepContext) -> Outcome:
+    """Start the VM. Whether it already runs is read from the pass's cluster snapshot (no call of its own); if
+    that was stale and the VM did run, the start task fails and the status read then says so."""
     pending = ctx.pending("start")
     if pending is not None:
-        if isinstance(pending, Wait):
-            return pending
+        if isinstance(pending, Wait) or pending.ok:
+            return pending if isinstance(pending, Wait) else Done()
         status = _status(ctx)
-        if status != "running":
-            return Failed(_("VM failed to start (status: %(status)s). Will retry.") % {"status": status})
-        return Done()
-    if _status(ctx) == "running":
+        if status == "running":
+            return Done(_("skip - already running"))
+        return Failed(_("VM failed to start (status: %(status)s). Will retry.") % {"status": status})
+    known = ctx.snapshot.vms.get(ctx.vmid)
+    if known is not None and known.status == "running":
         return Done(_("skip - already running"))
     return ctx.start(lambda: ctx.client.start(ctx.service.node, ctx.vmid), "start")
 

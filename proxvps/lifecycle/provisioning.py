@@ -175,10 +175,8 @@ def migrate(ctx: StepContext) -> Outcome:
             return _migration_failed(ctx, error.pve_message)
     if isinstance(result, Wait):
         return result
-    moved = ctx.client.find_vm(ctx.vmid)
-    if moved is not None and moved.node != ctx.service.node:
-        ctx.record(node=moved.node)
     if result.ok:
+        ctx.record(node=ctx.service.placed_on)
         return Done()
     return _migration_failed(ctx, result.message)
 
@@ -191,9 +189,8 @@ def _target(ctx: StepContext) -> str | None:
     if node is not None and node.status == "online" and storage_usable(ctx.snapshot, placed, ctx.plan.storage):
         return placed
     need = need_of(ctx.service)
-    target = choose_node(
-        ctx.snapshot, ctx.plan.storage, need, in_flight(ctx.server, ctx.plan.storage, ctx.service.pk), ctx.plan.node
-    )
+    busy = in_flight(ctx.server, ctx.plan.storage, ctx.service.pk, ctx.run.needs)
+    target = choose_node(ctx.snapshot, ctx.plan.storage, need, busy, ctx.plan.node)
     ctx.record(placed_on=target or ctx.service.node)
     return target
 

@@ -180,8 +180,8 @@ def process_service(service_id: int, owner: str, listener: RunListener, ctx: Pas
     run = _Run(service, operation, owner, listener)
     listener.started(RunHeader(service.pk, service.billing_service_id, service.vmid, operation.name, service.state))
     try:
+        step_ctx = StepContext(service, owner, ctx)
         while (transition := operation.next(service.state)) is not None:
-            step_ctx = StepContext(service, owner, ctx)
             started, clock = timezone.now(), perf_counter()
             outcome = _run_step(STEPS[transition.step], step_ctx)
             if not run.apply(transition, outcome, started, perf_counter() - clock):

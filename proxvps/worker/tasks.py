@@ -20,6 +20,7 @@ from django.utils import timezone
 from proxvps.domain import states
 from proxvps.domain.transitions import operation_for
 from proxvps.inventory.models import Server, Service
+from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
 from proxvps.lifecycle.runner import process_service
 from proxvps.proxmox import ProxmoxError
@@ -159,7 +160,8 @@ def remove_old_snapshots(run: TaskRun) -> PassResult:
     """Delete the snapshots of ready services that are older than their plan's snapshot lifetime (SPEC S8).
 
     The deletions are Proxmox tasks this pass starts and does not wait for: a deletion that fails leaves the
-    snapshot in place, and the next pass tries again."""
+    snapshot in place, and the next pass tries again. Proxmox has no cluster-wide list of snapshots, so this costs
+    one call per VM: services whose package allows no snapshot are not asked (their clients cannot make any)."""
     result = PassResult()
     now = timezone.now().timestamp()
     services = (
@@ -175,6 +177,8 @@ def remove_old_snapshots(run: TaskRun) -> PassResult:
             run.beat()
             assert service.server is not None  # filtered above
             assert service.vmid is not None
+            if resources_of(service).snapshots_count == 0:
+                continue
             cutoff = now - service.plan.snapshot_lifetime_days * DAY
             try:
                 client = ctx.client(service.server)

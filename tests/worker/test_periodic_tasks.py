@@ -125,7 +125,18 @@ def test_a_stopped_vm_is_sampled_with_zero_usage(server, client, plan) -> None:
     assert (sample.cpu, sample.netin, sample.netout) == (0.0, 0, 0)
 
 
-def test_snapshots_older_than_the_plan_lifetime_are_deleted_and_newer_ones_kept(sandbox, server, client, plan) -> None:
+@pytest.fixture
+def snapshot_plan(plan: Plan) -> Plan:
+    """The plan with room for snapshots: only such services can have any to clean up."""
+    plan.snapshots_count = 3
+    plan.save()
+    return plan
+
+
+def test_snapshots_older_than_the_plan_lifetime_are_deleted_and_newer_ones_kept(
+    sandbox, server, client, snapshot_plan
+) -> None:
+    plan = snapshot_plan
     vmid = _vm(client)
     for name in ("weekold", "fresh"):
         _done(client, client.create_snapshot("pve1", vmid, name))
@@ -138,7 +149,17 @@ def test_snapshots_older_than_the_plan_lifetime_are_deleted_and_newer_ones_kept(
     assert [s.name for s in client.snapshots("pve1", vmid)] == ["fresh"]
 
 
-def test_a_service_without_old_snapshots_is_left_alone(server, client, plan) -> None:
+def test_a_service_whose_package_allows_no_snapshot_is_not_asked(sandbox, server, client, plan) -> None:
+    vmid = _vm(client)
+    _service(plan, server, "5546", vmid)
+    asked = len(sandbox.pve.requests)
+    result, _out = _run("removeOldSnapshots")
+    assert (result.processed, result.errors) == (0, 0)
+    assert not [r for r in sandbox.pve.requests[asked:] if r[1].endswith("/snapshot")]
+
+
+def test_a_service_without_old_snapshots_is_left_alone(server, client, snapshot_plan) -> None:
+    plan = snapshot_plan
     vmid = _vm(client)
     _done(client, client.create_snapshot("pve1", vmid, "fresh"))
     _service(plan, server, "5546", vmid)
@@ -147,7 +168,10 @@ def test_a_service_without_old_snapshots_is_left_alone(server, client, plan) -> 
     assert [s.name for s in client.snapshots("pve1", vmid)] == ["fresh"]
 
 
-def test_one_broken_service_does_not_stop_snapshot_cleanup_for_the_others(sandbox, server, client, plan) -> None:
+def test_one_broken_service_does_not_stop_snapshot_cleanup_for_the_others(
+    sandbox, server, client, snapshot_plan
+) -> None:
+    plan = snapshot_plan
     _service(plan, server, "5546", 4321)
     vmid = _vm(client)
     _done(client, client.create_snapshot("pve1", vmid, "weekold"))
