@@ -272,6 +272,10 @@ class Service(models.Model):
         blank=True,
         help_text=_("The node placement chose; workers count what is placed there but not yet running."),
     )
+    # What the VM takes on that node once built, recorded with the placement so every worker can sum what is placed
+    # but not yet visible in Proxmox's figures with one query.
+    placed_memory = models.BigIntegerField(_("placed memory (bytes)"), default=0)
+    placed_disk = models.BigIntegerField(_("placed disk (bytes)"), default=0)
     hostname = models.CharField(_("hostname"), max_length=253, blank=True)
     vm_name = models.CharField(_("VM name"), max_length=100, blank=True)
     state = models.CharField(_("state"), max_length=40, choices=ServiceState.choices, default=states.NEW, db_index=True)

@@ -55,14 +55,24 @@ def task_poll_seconds() -> float:
 @dataclass
 class StepContext:
     """A run's view of a service, shared by its steps. Steps read through it and record through it, so every
-    write carries the lease condition and a lost lease stops the run. The VM's config is read once per run and
-    kept up to date with our own writes; it is read again after any task, which may change it in ways we cannot
-    predict (a new volume id, a new size)."""
+    write carries the lease condition and a lost lease stops the run. The VM's config is read once per pass and
+    kept up to date with our own writes and with the tasks whose outcome we know (a resize); it is read again after
+    the ones whose outcome we cannot predict (a migration, a new volume)."""
 
     service: Service
     owner: str | None
     run: PassContext
-    _config: VmConfig | None = None
+
+    @property
+    def _config(self) -> VmConfig | None:
+        return self.run.configs.get(self.service.pk)
+
+    @_config.setter
+    def _config(self, config: VmConfig | None) -> None:
+        if config is None:
+            self.run.configs.pop(self.service.pk, None)
+        else:
+            self.run.configs[self.service.pk] = config
 
     @property
     def plan(self) -> Plan:
@@ -110,6 +120,21 @@ class StepContext:
 
     # ------------------------------------------------------------ the VM
 
+    def forget_config(self) -> None:
+        """After a change we cannot predict (a new volume id, a migration), read the config again when next asked."""
+        self._config = None
+
+    def known_config(self) -> VmConfig | None:
+        """The config this pass keeps, without reading it."""
+        return self._config
+
+    def patch_config(self, key: str, value: str) -> None:
+        """Fold a change we know the outcome of (a resize's new size) into the config this pass keeps."""
+        if self._config is not None:
+            entries = dict(self._config.entries)
+            entries[key] = value
+            self._config = VmConfig(entries=entries, digest=None)
+
     def config(self) -> VmConfig:
         """The VM's config as this run knows it (read from Proxmox on first use and after tasks)."""
         if self._config is None:
@@ -141,7 +166,6 @@ class StepContext:
         if result is None:
             return Wait(_("waiting for task %(what)s") % {"what": what}, after=task_poll_seconds())
         self.record(task_upid="")
-        self._config = None
         return result
 
     def start(self, begin: Callable[[], TaskRef], what: str) -> Wait:

@@ -9,7 +9,7 @@ from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.hardware import NO_CHANGE
 from proxvps.lifecycle.outcomes import Done, Outcome
-from proxvps.proxmox import FirewallOptions
+from proxvps.proxmox import FirewallOptions, ProxmoxApiError
 
 NIC = "net0"
 IPSET = "ipfilter-net0"
@@ -65,23 +65,21 @@ def wanted_firewall(ctx: StepContext) -> FirewallOptions:
     )
 
 
-def _sync_ipset(ctx: StepContext, wanted: set[str]) -> bool:
-    """Make the VM's IPSet hold exactly `wanted`; True when something changed."""
+def _sync_ipset(ctx: StepContext, wanted: set[str]) -> None:
+    """Make the VM's IPSet hold exactly `wanted`. It is created first: on a new VM that is all there is to it, and
+    Proxmox's "already exists" answer is the cue to compare entries (a retry, a change of package)."""
     fw, node, vmid = ctx.client.firewall, ctx.service.node, ctx.vmid
-    changed = False
-    if not any(ipset.name == IPSET for ipset in fw.ipsets(node, vmid)):
+    try:
         fw.create_ipset(node, vmid, IPSET, comment=_("addresses of this VM (anti-spoofing)"))
         have: set[str] = set()
-        changed = True
-    else:
+    except ProxmoxApiError as error:
+        if "already exists" not in error.field_errors.get("name", ""):
+            raise
         have = {entry.cidr for entry in fw.ipset_entries(node, vmid, IPSET)}
     for cidr in sorted(wanted - have):
         fw.add_ipset_entry(node, vmid, IPSET, cidr)
-        changed = True
     for cidr in sorted(have - wanted):
         fw.delete_ipset_entry(node, vmid, IPSET, cidr)
-        changed = True
-    return changed
 
 
 def firewall(ctx: StepContext) -> Outcome:

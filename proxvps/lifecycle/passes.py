@@ -10,22 +10,13 @@ what other workers placed is counted from the database (see placement).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from types import TracebackType
 
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import Server
-from proxvps.proxmox import NodeResource, ProxmoxClient, Resource, StorageResource, VmResource
+from proxvps.proxmox import NodeResource, ProxmoxClient, Resource, StorageResource, VmConfig, VmResource
 
 SNAPSHOT_MAX_AGE = 15.0
-
-
-@dataclass(frozen=True)
-class Need:
-    """What a service's VM takes on its node once built: memory, and disk on the plan's storage (bytes)."""
-
-    memory: int
-    disk: int
 
 
 class ClusterSnapshot:
@@ -62,8 +53,9 @@ class PassContext:
     def __init__(self) -> None:
         self._clients: dict[int, ProxmoxClient] = {}
         self._snapshots: dict[int, ClusterSnapshot] = {}
-        self.needs: dict[int, Need] = {}
-        """Per service, what its VM takes on its node (filled by placement; stable while a service deploys)."""
+        self.configs: dict[int, VmConfig] = {}
+        """Per service, the VM config as this pass knows it: a service is claimed by one worker, so between its own
+        writes nobody but staff changes it; polls within the pass need not read it again."""
 
     def client(self, server: Server) -> ProxmoxClient:
         if server.pk not in self._clients:

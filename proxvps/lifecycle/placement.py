@@ -9,15 +9,27 @@ until it has grown its disks (or started) its full size counts against that node
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q, Sum
 
 from proxvps.domain import states
 from proxvps.domain.sizes import gib
 from proxvps.inventory.models import Server, Service
 from proxvps.lifecycle.context import resources_of
-from proxvps.lifecycle.passes import ClusterSnapshot, Need
+from proxvps.lifecycle.passes import ClusterSnapshot
 
 MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a service's VM takes on its node once built: memory, and disk on the plan's storage (bytes)."""
+
+    memory: int
+    disk: int
+
+
 _BEFORE_DISKS = states.DEPLOY_STATES[: states.DEPLOY_STATES.index(states.SET_SYSTEM_DISK_SIZE)]
 _BEFORE_START = states.DEPLOY_STATES
 
@@ -32,25 +44,15 @@ def need_of(service: Service) -> Need:
     return Need(memory=resources.ram_mb * MIB, disk=disk)
 
 
-def in_flight(server: Server, storage: str, exclude: int, needs: dict[int, Need]) -> dict[str, Need]:
-    """Per node, what placed services still being built will take that Proxmox does not show yet. `needs` caches
-    each service's need for the pass (a service's resources do not change while it deploys)."""
-    memory: dict[str, int] = defaultdict(int)
-    disk: dict[str, int] = defaultdict(int)
-    placed = (
-        Service.objects.filter(server=server, state__in=_BEFORE_START)
-        .exclude(placed_on="")
-        .exclude(pk=exclude)
-        .select_related("plan")
+def in_flight(server: Server, storage: str, exclude: int) -> dict[str, Need]:
+    """Per node, what placed services still being built will take that Proxmox does not show yet: memory until they
+    start, disk until they have grown their disks. One aggregate query, whatever the number of services."""
+    placed = Service.objects.filter(server=server, state__in=_BEFORE_START).exclude(placed_on="").exclude(pk=exclude)
+    rows = placed.values("placed_on").annotate(
+        memory=Sum("placed_memory"),
+        disk=Sum("placed_disk", filter=Q(state__in=_BEFORE_DISKS, plan__storage=storage)),
     )
-    for service in placed:
-        need = needs.get(service.pk)
-        if need is None:
-            need = needs[service.pk] = need_of(service)
-        memory[service.placed_on] += need.memory
-        if service.state in _BEFORE_DISKS and service.plan.storage == storage:
-            disk[service.placed_on] += need.disk
-    return {node: Need(memory[node], disk[node]) for node in set(memory) | set(disk)}
+    return {row["placed_on"]: Need(row["memory"] or 0, row["disk"] or 0) for row in rows}
 
 
 def storage_usable(snapshot: ClusterSnapshot, node: str, storage: str) -> bool:

@@ -126,9 +126,9 @@ def clone(ctx: StepContext) -> Outcome:
         )
     if isinstance(result, Wait):
         return result
-    ctx.run.stale(ctx.server)
     if result.ok:
         return Done()
+    ctx.run.stale(ctx.server)
     leftover = ctx.client.find_vm(vmid)
     if leftover is not None and leftover.name == ctx.service.vm_name and not leftover.lock:
         ctx.client.delete_vm(leftover.node, vmid)
@@ -175,6 +175,7 @@ def migrate(ctx: StepContext) -> Outcome:
             return _migration_failed(ctx, error.pve_message)
     if isinstance(result, Wait):
         return result
+    ctx.forget_config()
     if result.ok:
         ctx.record(node=ctx.service.placed_on)
         return Done()
@@ -189,9 +190,9 @@ def _target(ctx: StepContext) -> str | None:
     if node is not None and node.status == "online" and storage_usable(ctx.snapshot, placed, ctx.plan.storage):
         return placed
     need = need_of(ctx.service)
-    busy = in_flight(ctx.server, ctx.plan.storage, ctx.service.pk, ctx.run.needs)
+    busy = in_flight(ctx.server, ctx.plan.storage, ctx.service.pk)
     target = choose_node(ctx.snapshot, ctx.plan.storage, need, busy, ctx.plan.node)
-    ctx.record(placed_on=target or ctx.service.node)
+    ctx.record(placed_on=target or ctx.service.node, placed_memory=need.memory, placed_disk=need.disk)
     return target
 
 
