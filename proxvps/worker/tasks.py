@@ -1,4 +1,5 @@
-"""The six periodic tasks of SPEC S16, each a function from a TaskRun to a PassResult, and their registry.
+"""The periodic tasks of SPEC S16, each a function from a TaskRun to a PassResult, and their registry. The three
+backup tasks (scheduleBackup, nowBackupStatus, restoreBackupStatus) are registered when backups are built.
 
 A task handles each item (service, snapshot) on its own: one broken item is logged and counted as an error, and
 the pass carries on with the others (SPEC S22).
@@ -281,32 +282,11 @@ def _cluster(ctx: PassContext, server: Server, seen: dict[int, ClusterSnapshot |
 # -------------------------------------------------------------------------------------------------- backups
 
 
-def schedule_backup(run: TaskRun) -> PassResult:
-    """Will start the automatic backups of the services whose chosen day has come, at the time of day assigned
-    when the schedule was saved (SPEC S9). Backup schedules do not exist yet, so there is nothing to start."""
-    return PassResult()
-
-
-def now_backup_status(run: TaskRun) -> PassResult:
-    """Will follow the vzdump tasks of backups a client asked for now and record how they ended (SPEC S9). No
-    backup records exist yet, so there is nothing to follow."""
-    return PassResult()
-
-
-def restore_backup_status(run: TaskRun) -> PassResult:
-    """Will follow the restore tasks started from a backup and bring the service back to ready when they end
-    (SPEC S9). No backup records exist yet, so there is no restore to follow."""
-    return PassResult()
-
-
 TASKS: Final[dict[str, Task]] = {
     task.name: task
     for task in (
         Task("processVirtualMachines", 60, process_virtual_machines, locked=False),
         Task("removeOldSnapshots", 60, remove_old_snapshots),
-        Task("restoreBackupStatus", 60, restore_backup_status),
-        Task("nowBackupStatus", 60, now_backup_status),
-        Task("scheduleBackup", 60, schedule_backup),
         Task("collectingStatistics", 3600, collect_statistics),
     )
 }

@@ -27,7 +27,7 @@ def _cron(*args: str) -> tuple[int, str, str]:
 
 
 def test_list_shows_each_task_with_interval_last_pass_result_and_whether_it_is_due() -> None:
-    TaskSchedule.objects.filter(name="scheduleBackup").update(interval=0)
+    TaskSchedule.objects.filter(name="removeOldSnapshots").update(interval=0)
     TaskSchedule.objects.filter(name="collectingStatistics").update(
         last_started_at=timezone.now(), last_processed=12, last_errors=1
     )
@@ -38,7 +38,7 @@ def test_list_shows_each_task_with_interval_last_pass_result_and_whether_it_is_d
     rows = {line.split()[0]: line for line in lines[1:]}
     assert list(rows) == list(TASKS)
     assert rows["processVirtualMachines"].split() == ["processVirtualMachines", "1m", "never", "-", "yes"]
-    assert rows["scheduleBackup"].split()[-1] == "disabled"
+    assert rows["removeOldSnapshots"].split()[-1] == "disabled"
     statistics = rows["collectingStatistics"]
     assert statistics.split()[1] == "60m"
     assert "processed: 12, errors: 1" in statistics
@@ -64,13 +64,13 @@ def test_an_unknown_task_is_one_sentence_naming_the_tasks_and_exit_status_2() ->
 
 
 def test_a_pass_prints_start_each_task_and_end(settings) -> None:
-    code, out, err = _cron("--task", "scheduleBackup")
+    code, out, err = _cron("--task", "removeOldSnapshots")
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert [line[20:] for line in lines] == [
         "proxvps Cron Start",
-        "[scheduleBackup] Running (interval: 1m, last: never)",
-        "[scheduleBackup] Done (0s) - processed: 0, errors: 0",
+        "[removeOldSnapshots] Running (interval: 1m, last: never)",
+        "[removeOldSnapshots] Done (0s) - processed: 0, errors: 0",
         "proxvps Cron End (0s total)",
     ]
     assert all(line[4] == "-" and line[19] == " " for line in lines)
@@ -78,10 +78,10 @@ def test_a_pass_prints_start_each_task_and_end(settings) -> None:
 
 def test_a_task_that_is_not_due_is_not_run_without_force() -> None:
     TaskSchedule.objects.update(last_started_at=timezone.now())
-    _code, out, _err = _cron("--task", "nowBackupStatus")
+    _code, out, _err = _cron("--task", "removeOldSnapshots")
     assert "Running" not in out
-    _code, out, _err = _cron("--task", "nowBackupStatus", "--force")
-    assert "[nowBackupStatus] Running (interval: 1m, last: " in out
+    _code, out, _err = _cron("--task", "removeOldSnapshots", "--force")
+    assert "[removeOldSnapshots] Running (interval: 1m, last: " in out
 
 
 def test_worker_once_runs_what_is_due_and_returns() -> None:

@@ -73,9 +73,9 @@ def test_a_second_process_on_the_same_sqlite_database_is_refused_in_one_sentence
     assert "SQLite" in refused.stderr
     assert str(os.getpid()) in refused.stderr
     assert "Traceback" not in refused.stderr
-    allowed = _run(data_dir, "cron", "--task", "scheduleBackup", "--force")
+    allowed = _run(data_dir, "cron", "--task", "removeOldSnapshots", "--force")
     assert allowed.returncode == 0, allowed.stderr
-    assert "[scheduleBackup] Done" in allowed.stdout
+    assert "[removeOldSnapshots] Done" in allowed.stdout
 
 
 def test_the_worker_holds_the_sqlite_lock_and_stops_cleanly_on_sigterm(

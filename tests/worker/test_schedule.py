@@ -26,9 +26,6 @@ def test_the_migration_sets_the_default_intervals() -> None:
     assert intervals == {
         "processVirtualMachines": 60,
         "removeOldSnapshots": 60,
-        "restoreBackupStatus": 60,
-        "nowBackupStatus": 60,
-        "scheduleBackup": 60,
         "collectingStatistics": 3600,
     }
 
@@ -47,32 +44,32 @@ def test_every_task_runs_on_the_first_pass_in_the_seed_order_then_waits_for_its_
 def test_a_task_is_due_again_once_its_interval_has_passed() -> None:
     now = timezone.now()
     TaskSchedule.objects.update(last_started_at=now)
-    TaskSchedule.objects.filter(name="scheduleBackup").update(last_started_at=now - timedelta(seconds=61))
+    TaskSchedule.objects.filter(name="removeOldSnapshots").update(last_started_at=now - timedelta(seconds=61))
     TaskSchedule.objects.filter(name="collectingStatistics").update(last_started_at=now - timedelta(minutes=59))
-    assert [task.name for task in Worker(CronOutput(StringIO())).due()] == ["scheduleBackup"]
+    assert [task.name for task in Worker(CronOutput(StringIO())).due()] == ["removeOldSnapshots"]
 
 
 def test_a_disabled_task_does_not_run_without_force() -> None:
-    TaskSchedule.objects.filter(name="scheduleBackup").update(interval=0)
+    TaskSchedule.objects.filter(name="removeOldSnapshots").update(interval=0)
     worker = Worker(CronOutput(StringIO()))
-    assert "scheduleBackup" not in [task.name for task in worker.due()]
-    assert worker.due("scheduleBackup") == []
-    assert worker.due("scheduleBackup", force=True) == [TASKS["scheduleBackup"]]
+    assert "removeOldSnapshots" not in [task.name for task in worker.due()]
+    assert worker.due("removeOldSnapshots") == []
+    assert worker.due("removeOldSnapshots", force=True) == [TASKS["removeOldSnapshots"]]
 
 
 def test_force_runs_a_task_before_its_interval() -> None:
     TaskSchedule.objects.update(last_started_at=timezone.now())
     stream = StringIO()
     worker = Worker(CronOutput(stream))
-    worker.cron("nowBackupStatus", force=True)
-    assert _ran(worker, stream) == ["nowBackupStatus"]
+    worker.cron("collectingStatistics", force=True)
+    assert _ran(worker, stream) == ["collectingStatistics"]
 
 
 def test_a_pass_records_when_it_ran_and_what_it_did() -> None:
     worker = Worker(CronOutput(StringIO()))
     before = timezone.now()
-    worker.cron("restoreBackupStatus")
-    row = TaskSchedule.objects.get(name="restoreBackupStatus")
+    worker.cron("removeOldSnapshots")
+    row = TaskSchedule.objects.get(name="removeOldSnapshots")
     assert row.last_started_at is not None
     assert row.last_finished_at is not None
     assert before <= row.last_started_at <= row.last_finished_at

@@ -1,13 +1,11 @@
-"""The six periodic tasks of SPEC S16 with their default intervals (seconds; 0 would disable one)."""
+"""The periodic tasks of SPEC S16 built so far with their default intervals (seconds; 0 would disable one). The
+backup tasks (scheduleBackup, nowBackupStatus, restoreBackupStatus) come with backups themselves."""
 
 from django.db import migrations
 
 DEFAULT_INTERVALS = {
     "processVirtualMachines": 60,
     "removeOldSnapshots": 60,
-    "restoreBackupStatus": 60,
-    "nowBackupStatus": 60,
-    "scheduleBackup": 60,
     "collectingStatistics": 3600,
 }
 
