@@ -18,7 +18,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy proxvps tests tools
+	$(BIN)/mypy proxvps tests tools bench
 	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP)
