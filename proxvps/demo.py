@@ -1,8 +1,10 @@
 """`proxvps demo`: the whole product on its embedded defaults, in one command.
 
 It prepares an SQLite database in the data directory, starts a sandbox cluster, registers it with a plan and IP
-pools, syncs its nodes and templates, serves the admin site and the REST API, and prints the lines a person (or a
-script) needs to log in. It runs until interrupted and stops everything it started.
+pools, syncs its nodes and templates, serves the admin site and the REST API, runs the worker (its cron output goes
+to `worker.log` in the data directory), orders a first VM, and prints the lines a person (or a script) needs:
+the admin login, the API token, and `demo ready: <url>` once that VM runs. It runs until interrupted and stops
+everything it started.
 
 This module is outside the apps on purpose: it is the one place besides tests and benchmarks that may import the
 sandbox (an import-linter contract).
@@ -16,6 +18,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +45,46 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def _say(out: TextIO, line: str) -> None:
     out.write(line + "\n")
     out.flush()
+
+
+@contextmanager
+def _worker(log: Path, stop: threading.Event) -> Iterator[None]:
+    """The worker loop in a thread, writing its cron output to `log`, until the block ends."""
+    from django.db import connection
+
+    from proxvps.worker.cycle import Worker
+    from proxvps.worker.output import CronOutput
+
+    def serve() -> None:
+        try:
+            with log.open("a", encoding="utf-8") as stream:
+                Worker(CronOutput(stream), stop=stop).serve(sleep=0.5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=serve, name="proxvps-worker", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def _wait_for_first_vm(service_id: int, stop: threading.Event, seconds: float = 300) -> tuple[str, str]:
+    """("ready", "") once the demo VM runs, ("error", why) if its deploy stopped, ("stopped", "") if interrupted."""
+    from proxvps.domain import states
+    from proxvps.inventory.models import Service
+
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and time.monotonic() < deadline:
+        service = Service.objects.get(pk=service_id)
+        if service.state == states.READY:
+            return "ready", ""
+        if service.state == states.ERROR:
+            return "error", service.last_error
+        stop.wait(0.5)
+    return ("stopped", "") if stop.is_set() else ("error", "the first VM was not ready in time")
 
 
 @contextmanager
@@ -98,9 +141,15 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, stop: threadin
         _say(out, demo.connection_line)
         for line in demo.node_lines:
             _say(out, line)
-        with _web_server(host, int(port_text)):
+        worker_stop = threading.Event()
+        with _web_server(host, int(port_text)), _worker(Path(args.data_dir) / "worker.log", worker_stop):
             _say(out, f"admin: {base}/admin/ user={demo.admin_user} password={admin_password}")
             _say(out, f"api: {base}/api/v1/ token={demo.api_token}")
+            outcome, why = _wait_for_first_vm(demo.first_service_id, stop)
+            if outcome == "ready":
+                _say(out, f"demo ready: {base}/admin/inventory/service/{demo.first_service_id}/change/")
+            elif outcome == "error":
+                _say(out, f"demo VM failed: {why}")
             stop.wait()
     _say(out, "demo stopped")
     return 0

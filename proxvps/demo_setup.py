@@ -2,7 +2,8 @@
 
 Kept apart from `proxvps.demo` (which owns the processes) so the setup is a plain function a test can call.
 It is idempotent: each demo start re-registers the sandbox (whose token and certificate are new every time),
-resets the admin's password and replaces the demo's API token.
+resets the admin's password, replaces the demo's API token, forgets the services of the previous start (their VMs
+lived in a sandbox that is gone) and orders a first VM.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from django.utils.translation import gettext as _
 
 from proxvps.api.models import ApiToken, TokenScope
 from proxvps.inventory.connect import client_for
-from proxvps.inventory.models import Plan, Server, ServerGroup
+from proxvps.inventory.models import Plan, Server, ServerGroup, Service
 from proxvps.inventory.sync import sync_server
-from proxvps.ipam.models import Pool, PoolRange
+from proxvps.ipam.models import Address, Pool, PoolRange
+from proxvps.lifecycle.orders import order_service
 from proxvps.proxmox import ProxmoxError
 
 ADMIN_USER = "admin"
 SERVER_NAME = "sandbox"
 TOKEN_NAME = "demo billing"
 DEMO_TEMPLATE_VMID = 9000
+FIRST_SERVICE = "demo-1"
 
 
 class ClusterInfo(Protocol):
@@ -46,6 +49,14 @@ class DemoState:
     api_token: str
     connection_line: str
     node_lines: tuple[str, ...]
+    first_service_id: int
+
+
+def _forget_old_services(server: Server) -> None:
+    """The services of an earlier demo: their VMs were in that run's sandbox, which no longer exists."""
+    old = Service.objects.filter(server=server)
+    Address.objects.filter(service__in=old).delete()
+    old.delete()
 
 
 def register_server(info: ClusterInfo) -> Server:
@@ -144,9 +155,13 @@ def prepare_demo(info: ClusterInfo, admin_password: str) -> DemoState:
         server = register_server(info)
     sync_server(server)
     with transaction.atomic():
+        _forget_old_services(server)
         _pools(server)
-        _plan(server)
+        plan = _plan(server)
         admin = _admin(admin_password)
         token = _api_token()
     line, nodes = _connection_lines(server)
-    return DemoState(admin_user=admin, api_token=token, connection_line=line, node_lines=nodes)
+    first = order_service(billing_service_id=FIRST_SERVICE, client_ref="demo", plan=plan)
+    return DemoState(
+        admin_user=admin, api_token=token, connection_line=line, node_lines=nodes, first_service_id=first.pk
+    )

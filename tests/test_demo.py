@@ -61,6 +61,7 @@ def test_demo_serves_the_admin_and_the_api_then_stops_on_interrupt(tmp_path: Pat
     try:
         admin = _read_until(process, "admin: ", seen)
         api = _read_until(process, "api: ", seen)
+        ready = _read_until(process, "demo ready: ", seen)
         assert any(line.startswith("connection test: ok, Proxmox VE 9.") for line in seen), seen
         assert [line for line in seen if line.startswith("node: ")] == [
             "node: pve1 online",
@@ -90,6 +91,9 @@ def test_demo_serves_the_admin_and_the_api_then_stops_on_interrupt(tmp_path: Pat
             assert answer.status_code == 302
             assert answer.headers["location"] == "/admin/"
             assert web.get(admin_url + "inventory/server/").status_code == 200
+            service_page = web.get(ready.removeprefix("demo ready: "))
+            assert service_page.status_code == 200
+            assert "demo-1" in service_page.text
 
             plans = httpx.get(api_url + "billing/plans", headers={"Authorization": f"Bearer {token}"}, timeout=10)
             assert plans.status_code == 200

@@ -146,7 +146,9 @@ class _Run:
                 log=outcome.started,
                 next_attempt_at=due_in(outcome.after),
             )
-            self.tell(transition, "waiting", "", outcome.reason, source, duration)
+            if outcome.started:
+                # A line when the task starts; not one per look at it, which would flood a long migration's log.
+                self.tell(transition, "waiting", "", outcome.reason, source, duration)
             return False
         advance(
             self.service,

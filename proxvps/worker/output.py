@@ -17,6 +17,7 @@ one slow or failed step stands out. Times are local to settings.TIME_ZONE, as th
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -85,6 +86,7 @@ class CronOutput:
         self._pending: RunHeader | None = None
         self._open: RunHeader | None = None
         self._last_state = ""
+        self._steps = 0
 
     # ------------------------------------------------------------------ lines
 
@@ -131,11 +133,17 @@ class CronOutput:
             return
         self._open = None
         self._pending = header
+        self._steps = 0
 
     def step(self, report: StepReport) -> None:
+        """Steps are numbered within the block, as the seed numbers them, however many runs the block spans; a
+        wait line shows the number its step will have when it ends."""
         self._show_header()
         self._last_state = report.to_state
-        self._write(step_line(report))
+        number = self._steps + 1
+        if report.result != "waiting":
+            self._steps = number
+        self._write(step_line(replace(report, number=number)))
 
     def finished(self, report: RunReport) -> None:
         if report.outcome in ("waiting", "idle"):
