@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from proxvps.domain import states
-from proxvps.inventory.models import Plan, Service
+from proxvps.inventory.models import Plan, Service, Template
 from proxvps.lifecycle.orders import order_service
 from proxvps.lifecycle.reports import RunHeader, RunListener, RunReport, StepReport
 from proxvps.lifecycle.runner import process_service
@@ -110,3 +110,19 @@ def test_a_run_that_raises_does_not_stop_the_pass_for_the_other_services(plan: P
         "   sid:5546 action:deploy [stale network data]",
         "   sid:5547 action:deploy [success]",
     ]
+
+
+def test_a_bad_plan_stops_its_service_in_error_and_the_pass_carries_on_with_the_others(plan: Plan) -> None:
+    assert plan.template is not None
+    not_a_template = Template.objects.create(server=plan.template.server, vmid=9009, node="pve1", name="plain VM")
+    broken = Plan.objects.create(name="broken", server_group=plan.server_group, template=not_a_template)
+    bad = _order(broken, "6001")
+    good = _order(plan, "6002")
+    lines = _cron()
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert bad.state == states.ERROR
+    assert "is not a template" in bad.last_error
+    assert good.state == states.READY
+    assert any("sid:6001" in line and "is not a template" in line for line in lines)
+    assert any("sid:6002 action:deploy [success]" in line for line in lines)
