@@ -183,32 +183,38 @@ def resize_additional_disk(ctx: StepContext) -> Outcome:
 # ------------------------------------------------------------------ I/O limits
 
 
-def system_io_change(ctx: StepContext) -> dict[str, str | int]:
-    disk = system_disk(ctx)
-    r = ctx.resources
+def _io_change(
+    disk: Disk | None, *, read_mbps: float, write_mbps: float, read_iops: int, write_iops: int
+) -> dict[str, str | int]:
+    """The drive line with these limits, as a config change; nothing when the drive already has them."""
+    if disk is None:
+        return {}
     new = with_io_limits(
-        disk.options,
+        disk.drive, read_mbps=read_mbps, write_mbps=write_mbps, read_iops=read_iops, write_iops=write_iops
+    )
+    return {} if new == disk.drive else {disk.key: new.render()}
+
+
+def system_io_change(ctx: StepContext) -> dict[str, str | int]:
+    r = ctx.resources
+    return _io_change(
+        _system(ctx),
         read_mbps=r.system_disk_read_mbps,
         write_mbps=r.system_disk_write_mbps,
         read_iops=r.system_disk_read_iops,
         write_iops=r.system_disk_write_iops,
     )
-    return {} if new == disk.options else {disk.key: new.render()}
 
 
 def additional_io_change(ctx: StepContext) -> dict[str, str | int]:
-    disk = additional_disk(ctx)
-    if disk is None:
-        return {}
     r = ctx.resources
-    new = with_io_limits(
-        disk.drive,
+    return _io_change(
+        additional_disk(ctx),
         read_mbps=r.additional_disk_read_mbps,
         write_mbps=r.additional_disk_write_mbps,
         read_iops=r.additional_disk_read_iops,
         write_iops=r.additional_disk_write_iops,
     )
-    return {} if new == disk.drive else {disk.key: new.render()}
 
 
 def system_disk_io(ctx: StepContext) -> Outcome:

@@ -5,13 +5,6 @@ from __future__ import annotations
 import pytest
 
 from proxvps.proxmox import NodeResource, ProxmoxApiError, StorageResource, VmResource
-from tests.proxmox import open_client
-
-
-@pytest.fixture
-def client(sandbox):
-    with open_client(sandbox) as client:
-        yield client
 
 
 def test_the_version_names_pve_9(client):

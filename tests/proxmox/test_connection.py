@@ -23,12 +23,6 @@ from proxvps.proxmox import (
 from tests.proxmox import open_client, settings_for
 
 
-@pytest.fixture
-def client(sandbox):
-    with open_client(sandbox) as client:
-        yield client
-
-
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.proxmox import finished, fresh_vm, open_client
-
-
-@pytest.fixture
-def client(sandbox):
-    with open_client(sandbox) as client:
-        yield client
+from tests.proxmox import finished, fresh_vm
 
 
 @pytest.fixture

@@ -7,18 +7,6 @@ import dataclasses
 import pytest
 
 from proxvps.proxmox import FirewallOptions, FirewallRuleSpec, ProxmoxApiError, ProxmoxConflictError
-from tests.proxmox import fresh_vm, open_client
-
-
-@pytest.fixture
-def client(sandbox):
-    with open_client(sandbox) as client:
-        yield client
-
-
-@pytest.fixture
-def vmid(client):
-    return fresh_vm(client)
 
 
 def test_firewall_options_are_set_and_read_back(client, vmid):

@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.proxmox import finished, fresh_vm, open_client
-
-
-@pytest.fixture
-def client(sandbox):
-    with open_client(sandbox) as client:
-        yield client
-
-
-@pytest.fixture
-def vmid(client):
-    return fresh_vm(client)
+from tests.proxmox import finished
 
 
 def test_a_snapshot_is_listed_rolled_back_to_and_deleted(client, vmid):

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from proxvps.proxmox import TaskState
 from proxvps.sandbox.pve import SandboxPve
-from tests.proxmox import open_client
 
 NODE, VMID = "pve1", 9009
-
-
-@pytest.fixture
-def client(sandbox):
-    with open_client(sandbox) as client:
-        yield client
 
 
 def test_a_task_that_succeeded_has_status_log_and_an_ok_result(client):

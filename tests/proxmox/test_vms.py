@@ -5,18 +5,7 @@ from __future__ import annotations
 import pytest
 
 from proxvps.proxmox import ProxmoxApiError, ProxmoxConflictError, ProxmoxLockedError
-from tests.proxmox import finished, fresh_vm, open_client
-
-
-@pytest.fixture
-def client(sandbox):
-    with open_client(sandbox) as client:
-        yield client
-
-
-@pytest.fixture
-def vmid(client):
-    return fresh_vm(client)
+from tests.proxmox import finished
 
 
 def disk_size(config_value: str) -> str:
