@@ -279,9 +279,6 @@ def _cluster(ctx: PassContext, server: Server, seen: dict[int, ClusterSnapshot |
     return seen[server.pk]
 
 
-# -------------------------------------------------------------------------------------------------- backups
-
-
 TASKS: Final[dict[str, Task]] = {
     task.name: task
     for task in (
