@@ -107,11 +107,12 @@ EMAIL_HOST = os.environ.get("PROXVPS_SMTP_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("PROXVPS_SMTP_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("PROXVPS_MAIL_FROM", "proxvps@localhost")
 
-# The worker (SPEC S15, S16): how soon a step looks again at a Proxmox task it started, how many times a migration
-# is tried before the VM stays on the template's node, where VMIDs start, and how long a failed step waits before
-# it is tried again.
+# The worker (SPEC S15, S16): how soon a step looks again at a Proxmox task it started, how long a migration may
+# run and how many times one is tried before the VM stays on the template's node, where VMIDs start, and how long
+# a failed step waits before it is tried again.
 PROXVPS_TASK_POLL_SECONDS = float(os.environ.get("PROXVPS_TASK_POLL_SECONDS", "0.5"))
 PROXVPS_MIGRATE_ATTEMPTS = int(os.environ.get("PROXVPS_MIGRATE_ATTEMPTS", "3"))
+PROXVPS_MIGRATE_TIMEOUT_SECONDS = float(os.environ.get("PROXVPS_MIGRATE_TIMEOUT_SECONDS", "1800"))
 PROXVPS_VMID_START = int(os.environ.get("PROXVPS_VMID_START", "100"))
 PROXVPS_RETRY_SECONDS = float(os.environ.get("PROXVPS_RETRY_SECONDS", "30"))
 

@@ -168,9 +168,15 @@ class StepContext:
         self.record(task_upid="")
         return result
 
+    def task_age(self) -> float:
+        """Seconds since the pending task was started (0 when none is)."""
+        started = self.service.step_started_at
+        return (timezone.now() - started).total_seconds() if self.service.task_upid and started else 0.0
+
     def start(self, begin: Callable[[], TaskRef], what: str) -> Wait:
-        """The start half: start the task and record its UPID before anything else, so a crash right after it
-        finds the task on the next pass. Nothing sleeps: the worker comes back after the poll interval."""
+        """The start half: start the task and record its UPID and start time before anything else, so a crash
+        right after it finds the task on the next pass. Nothing sleeps: the worker comes back after the poll
+        interval."""
         ref = begin()
-        self.record(task_upid=ref.upid, step_started_at=self.service.step_started_at or timezone.now())
+        self.record(task_upid=ref.upid, step_started_at=timezone.now())
         return Wait(_("task %(what)s started") % {"what": what}, after=task_poll_seconds(), started=True)

@@ -13,7 +13,7 @@ from proxvps.lifecycle.context import StepContext, task_poll_seconds
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
 from proxvps.lifecycle.placement import choose_node, in_flight, need_of, storage_usable
 from proxvps.lifecycle.vmids import reserve_vmid
-from proxvps.proxmox import ProxmoxApiError
+from proxvps.proxmox import ProxmoxApiError, TaskRef
 
 
 def migrate_attempts() -> int:
@@ -174,7 +174,7 @@ def migrate(ctx: StepContext) -> Outcome:
         except ProxmoxApiError as error:
             return _migration_failed(ctx, error.pve_message)
     if isinstance(result, Wait):
-        return result
+        return _timed_out(ctx) or result
     ctx.forget_config()
     if result.ok:
         ctx.record(node=ctx.service.placed_on)
@@ -194,6 +194,24 @@ def _target(ctx: StepContext) -> str | None:
     target = choose_node(ctx.snapshot, ctx.plan.storage, need, busy, ctx.plan.node)
     ctx.record(placed_on=target or ctx.service.node, placed_memory=need.memory, placed_disk=need.disk)
     return target
+
+
+def migrate_timeout() -> float:
+    return float(settings.PROXVPS_MIGRATE_TIMEOUT_SECONDS)
+
+
+def _timed_out(ctx: StepContext) -> Outcome | None:
+    """A migration running past the timeout is stopped and counted as a failed attempt; None while in time.
+
+    Stopping makes PVE end the task: the VM stays on (and keeps its disks on) the source node. Should the stop
+    come too late and the migration finish anyway, the next attempt finds the VM on the other node and takes it."""
+    age = ctx.task_age()
+    if age <= migrate_timeout():
+        return None
+    ctx.client.stop_task(TaskRef.from_upid(ctx.service.task_upid))
+    ctx.record(task_upid="")
+    ctx.run.stale(ctx.server)
+    return _migration_failed(ctx, _("timed out after %(s)d s") % {"s": age})
 
 
 def _migration_failed(ctx: StepContext, message: str) -> Outcome:

@@ -325,6 +325,10 @@ class ProxmoxClient:
         """How the task ended, or None while it runs: the caller comes back later, it never sleeps."""
         return result_of(self.task_status(ref))
 
+    def stop_task(self, ref: TaskRef) -> None:
+        """Ask the node to stop a running task (PVE kills its worker; the task ends with `received interrupt`)."""
+        self._session.call("DELETE", path("nodes", ref.node, "tasks", ref.upid))
+
     def task_log(self, ref: TaskRef, start: int = 0, limit: int = 500) -> list[TaskLogLine]:
         data = self._session.call_list(
             "GET", path("nodes", ref.node, "tasks", ref.upid, "log"), {"start": start, "limit": limit}

@@ -23,6 +23,7 @@ from proxvps.sandbox.disks import DiskConfig
 from proxvps.sandbox.metrics import Metrics
 from proxvps.sandbox.migration import Migration
 from proxvps.sandbox.nodes import NodeResources
+from proxvps.sandbox.stops import TaskStops
 
 __all__ = ["RESPONSE_BODY_MAX", "SandboxPve"]
 
@@ -48,7 +49,7 @@ def _loggable(text: str) -> str:
     return text[:RESPONSE_BODY_MAX]
 
 
-class SandboxPve(DiskConfig, Migration, Backups, NodeResources, Metrics):
+class SandboxPve(TaskStops, DiskConfig, Migration, Backups, NodeResources, Metrics):
     """The fake PVE cluster of the sandbox (see the module docstring of each area)."""
 
     def __init__(

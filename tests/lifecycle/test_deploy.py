@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core import mail
 
@@ -13,7 +15,7 @@ from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import ActionLog, Plan, Server, Template
 from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle.orders import order_service
-from tests.lifecycle.conftest import drive
+from tests.lifecycle.conftest import Recorder, drive
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +213,26 @@ def test_the_action_log_is_readable_through_the_api(cluster: Server, plan: Plan,
     missing = client.get("/api/v1/services/999999/log", headers={"Authorization": f"Bearer {token}"})
     assert missing.status_code == 404
     assert missing.json()["error"] == "not_found"
+
+
+def test_a_migration_past_its_timeout_is_stopped_and_the_vm_stays_on_the_template_node(
+    sandbox, cluster: Server, plan: Plan, settings
+) -> None:
+    settings.PROXVPS_MIGRATE_ATTEMPTS = 1
+    settings.PROXVPS_MIGRATE_TIMEOUT_SECONDS = 0.3
+    sandbox.call(lambda pve: setattr(pve, "time_scale", 0.01))
+    sandbox.call(lambda pve: setattr(pve, "migrate_secs", 10_000))
+    service = _order(plan)
+    recorder = Recorder()
+    for _look in range(200):
+        drive(service, recorder, runs=1)
+        if service.state in (states.READY, states.ERROR):
+            break
+        time.sleep(0.02)
+    assert service.state == states.READY, service.last_error
+    assert service.node == "pve1"
+    assert "timed out" in recorder.step_named("Migrate to target node").note
+    stopped = sandbox.call(
+        lambda pve: [t["exitstatus"] for t in pve.tasklog if t["type"] == "qmigrate" and t["status"] == "stopped"]
+    )
+    assert stopped == ["received interrupt"]

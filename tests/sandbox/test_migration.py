@@ -90,3 +90,16 @@ def test_migrate_precondition_lists_the_local_disks(sandbox_api, clone):
         "local-lvm:vm-100-cloudinit",
         "local-lvm:vm-100-disk-0",
     ]
+
+
+def test_a_stopped_migration_ends_interrupted_and_leaves_the_vm_unlocked_where_it_was(
+    sandbox, sandbox_api, clone
+) -> None:
+    sandbox.call(lambda pve: setattr(pve, "time_scale", 0.01))
+    sandbox.call(lambda pve: setattr(pve, "migrate_secs", 10_000))
+    upid = sandbox_api.data("POST", f"/nodes/pve1/qemu/{clone}/migrate", {"target": "pve2"})
+    assert sandbox.call(lambda pve: pve.vm(clone).lock) == "migrate"
+    sandbox_api.data("DELETE", f"/nodes/pve1/tasks/{upid}")
+    status = sandbox_api.wait(upid)
+    assert status["exitstatus"] == "received interrupt"
+    assert sandbox.call(lambda pve: (pve.vm(clone).node, pve.vm(clone).lock)) == ("pve1", None)
