@@ -26,4 +26,3 @@ class ScopedBearer(HttpBearer):
 
 billing_auth = ScopedBearer(TokenScope.BILLING)
 staff_read_auth = ScopedBearer(TokenScope.STAFF_READ, TokenScope.STAFF_WRITE)
-staff_write_auth = ScopedBearer(TokenScope.STAFF_WRITE)

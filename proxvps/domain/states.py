@@ -96,5 +96,3 @@ ALL_STATES: Final = (
     REMOVE,
     ERROR,
 )
-HOLDS_ADDRESSES: Final = frozenset(ALL_STATES) - {REMOVE}
-"""States in which a service keeps its IP addresses: every one but `remove` (SPEC S6: error_terminate keeps them)."""

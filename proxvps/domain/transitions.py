@@ -32,7 +32,6 @@ class Operation:
     name: str
     title: str
     """As the cron output names it: `--- Deploy: ...`, `--- ChangePackage: ...`."""
-    final: str
     transitions: tuple[Transition, ...]
 
     def next(self, state: str) -> Transition | None:
@@ -54,7 +53,6 @@ class Operation:
 DEPLOY = Operation(
     name="deploy",
     title="Deploy",
-    final=s.READY,
     transitions=(
         Transition(s.NEW, "allocate_ip", N_("Allocate IP"), s.IP_ALLOCATED),
         Transition(s.IP_ALLOCATED, "set_dns_records", N_("Set DNS records"), s.DNS_SET),
@@ -92,7 +90,6 @@ DEPLOY = Operation(
 CHANGE_PACKAGE = Operation(
     name="change_package",
     title="ChangePackage",
-    final=s.READY,
     transitions=(
         Transition(s.CHANGE_PACKAGE, "update_addresses", N_("Update IP + DNS + Firewall"), s.CP_UPDATE_IP),
         Transition(s.CP_UPDATE_IP, "stop_for_change", N_("Stop VM"), s.CP_STOP),

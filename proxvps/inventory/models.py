@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from proxvps.domain import states
+from proxvps.domain.naming import DEFAULT_TEMPLATE
 from proxvps.encryption import EncryptedTextField
 from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, ServiceState, StepResult
 from proxvps.proxmox import ProxmoxConfigError, normalize_fingerprint
@@ -234,9 +235,7 @@ class Plan(models.Model):
     )
     # Naming and access
     name_prefix = models.SlugField(_("name prefix"), max_length=30, default="vps")
-    hostname_template = models.CharField(
-        _("hostname template"), max_length=200, default="{prefix}-{client_id}-{service_id}"
-    )
+    hostname_template = models.CharField(_("hostname template"), max_length=200, default=DEFAULT_TEMPLATE)
     vm_username = models.CharField(_("VM user"), max_length=32, default="root")
 
     class Meta:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from proxvps.domain.cloudinit import CloudInitNetwork, PoolAddress, dhcp_network, static_network
+from proxvps.domain.cloudinit import CloudInitNetwork, dhcp_network, static_network
 from proxvps.domain.disks import is_cloudinit, is_drive_key
 from proxvps.domain.drives import PropertyString
 from proxvps.inventory.models import Service
-from proxvps.ipam.allocation import addresses_of
+from proxvps.ipam.allocation import pool_addresses
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Outcome
 
@@ -17,13 +17,8 @@ def network_of(service: Service) -> CloudInitNetwork:
     """ipconfig0 and nameserver from the service's addresses and their pools (DHCP mode: from the network)."""
     if service.plan.dhcp:
         return dhcp_network()
-    families: dict[int, list[PoolAddress]] = {4: [], 6: []}
-    for address in addresses_of(service):
-        pool = address.pool
-        families[pool.subnet.version].append(
-            PoolAddress(address.ip, pool.subnet.prefixlen, pool.gateway, pool.dns1, pool.dns2)
-        )
-    return static_network(families[4], families[6])
+    ipv4, ipv6 = pool_addresses(service)
+    return static_network(ipv4, ipv6)
 
 
 def has_cloudinit_drive(ctx: StepContext) -> bool:
