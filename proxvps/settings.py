@@ -33,10 +33,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # For its bundled Swagger UI files: /api/v1/docs loads nothing from a CDN.
+    "ninja",
     "proxvps.inventory",
     "proxvps.ipam",
     "proxvps.api",
     "proxvps.worker",
+    "proxvps.web",
 ]
 
 MIDDLEWARE = [

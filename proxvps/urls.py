@@ -1,11 +1,14 @@
-"""URL routes: the staff admin site and the REST API."""
+"""URL routes: the staff admin site, the REST API and the client area."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from proxvps.api.v1 import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("proxvps.web.urls")),
 ]
+
+handler404 = "proxvps.api.errors.page_not_found"

@@ -1,24 +1,71 @@
-"""Endpoints for billing systems (WHMCS through the bridge, or any other), under /api/v1/billing/."""
+"""Endpoints for billing systems (WHMCS through the bridge, or any other), under /api/v1/billing/.
+
+Every service is keyed by the billing system's own service id, and every call is idempotent: ordering the same id
+again answers with the service already made, so a billing system that retries after a timeout makes no second
+VM. Calls answer at once; the worker does the work on Proxmox.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Router
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
 
 from proxvps.api.auth import billing_auth
-from proxvps.api.schemas import PlanOut, TemplateOut
-from proxvps.inventory.models import Plan, Template
+from proxvps.api.errors import ApiError, answers, not_found
+from proxvps.api.presenters import billing_view, with_details
+from proxvps.api.schemas import (
+    BillingId,
+    PlanOut,
+    ServiceChangeIn,
+    ServiceCreateIn,
+    ServiceOut,
+    SignOnOut,
+    TemplateOut,
+    UsageOut,
+)
+from proxvps.api.usage import usage_for_period
+from proxvps.domain import states
+from proxvps.domain.usage import PERIOD_PATTERN, period_bounds
+from proxvps.inventory.client_access import issue_login_link
+from proxvps.inventory.models import Plan, Service, Template
+from proxvps.lifecycle.orders import order_service, request_change_package
+from proxvps.lifecycle.renewal import renew
 
 router = Router(auth=billing_auth, tags=["billing"])
 
 
-@router.get("/plans", response=list[PlanOut])
+def _service(service_id: str) -> Service:
+    service = with_details(Service.objects.filter(billing_service_id=service_id)).first()
+    if service is None:
+        raise not_found(_("There is no service %(sid)s.") % {"sid": service_id})
+    return service
+
+
+def _plan(name: str) -> Plan:
+    plan = Plan.objects.filter(name=name).first()
+    if plan is None:
+        raise ApiError(
+            422, "invalid", _("There is no plan named %(plan)s.") % {"plan": name}, {"plan": _("Unknown plan.")}
+        )
+    return plan
+
+
+@router.get("/plans", response=answers(list[PlanOut]))
 def list_plans(request: HttpRequest) -> list[Plan]:
     """The plans a product can be tied to (the WHMCS product setup's plan dropdown)."""
     return list(Plan.objects.all())
 
 
-@router.get("/templates", response=list[TemplateOut])
+@router.get("/templates", response=answers(list[TemplateOut]))
 def list_templates(request: HttpRequest) -> list[TemplateOut]:
     """The templates clients may pick as their operating system."""
     return [
@@ -31,4 +78,122 @@ def list_templates(request: HttpRequest) -> list[TemplateOut]:
             has_cloudinit=t.has_cloudinit,
         )
         for t in Template.objects.select_related("server")
+    ]
+
+
+@router.post("/services", response=answers(ServiceOut, 200, 201))
+def create_service(request: HttpRequest, body: ServiceCreateIn) -> Status[dict[str, Any]]:
+    """Order a service: 201 with the new service, whose deploy the worker runs; 200 with the service when this
+    service id was ordered before (nothing changes)."""
+    existing = Service.objects.filter(billing_service_id=body.service_id).first()
+    if existing is not None:
+        if existing.client_ref != body.client.id:
+            raise ApiError(
+                409,
+                "conflict",
+                _("Service %(sid)s already exists for another client.") % {"sid": body.service_id},
+                {"service_id": _("Already used by another client.")},
+            )
+        return Status(200, billing_view(_service(body.service_id)))
+    plan = _plan(body.plan)
+    if body.client.email:
+        try:
+            validate_email(body.client.email)
+        except ModelValidationError:
+            raise ApiError(
+                422,
+                "invalid",
+                _("The request is not valid; see the fields."),
+                {"client.email": _("Enter a valid e-mail address.")},
+            ) from None
+    service = order_service(
+        billing_service_id=body.service_id,
+        client_ref=body.client.id,
+        plan=plan,
+        options=body.options,
+        hostname=body.hostname,
+        password=body.password,
+        client_email=body.client.email,
+        client_name=f"{body.client.first_name} {body.client.last_name}".strip(),
+    )
+    return Status(201, billing_view(_service(service.billing_service_id)))
+
+
+@router.get("/services", response=answers(list[ServiceOut]))
+def list_services(
+    request: HttpRequest, client_id: BillingId | None = None, include_removed: bool = False
+) -> list[dict[str, Any]]:
+    """Every service, newest first (a client's only, with `client_id`); removed ones only when asked."""
+    services = Service.objects.all()
+    if client_id is not None:
+        services = services.filter(client_ref=client_id)
+    if not include_removed:
+        services = services.exclude(state=states.REMOVE)
+    return [billing_view(s) for s in with_details(services)]
+
+
+@router.get("/services/{service_id}", response=answers(ServiceOut))
+def get_service(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
+    """The service: state, VMID, node, addresses, plan and resources."""
+    return billing_view(_service(service_id))
+
+
+@router.patch("/services/{service_id}", response=answers(ServiceOut))
+def change_package(request: HttpRequest, service_id: BillingId, body: ServiceChangeIn) -> dict[str, Any]:
+    """Change the package: a new plan, new configurable options, or both; the worker applies the change."""
+    if body.plan is None and body.options is None:
+        raise ApiError(422, "invalid", _("Give a new plan, new options, or both."), {"body": _("Nothing to change.")})
+    service = _service(service_id)
+    plan = _plan(body.plan) if body.plan is not None else None
+    request_change_package(service, plan=plan, options=body.options)
+    return billing_view(_service(service_id))
+
+
+@router.post("/services/{service_id}/renew", response=answers(ServiceOut))
+def renew_service(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
+    """A paid renewal: recorded in the service's log, nothing else changes (a suspended service stays suspended:
+    unsuspending is its own call). 409 when the service is terminated."""
+    renew(_service(service_id))
+    return billing_view(_service(service_id))
+
+
+@router.post("/services/{service_id}/sso", response=answers(SignOnOut))
+def single_sign_on(request: HttpRequest, service_id: BillingId) -> SignOnOut:
+    """A link that opens the service's client area once, signed in as its client, within two minutes."""
+    service = _service(service_id)
+    if service.state == states.REMOVE:
+        raise ApiError(409, "conflict", _("Service %(sid)s is terminated.") % {"sid": service_id})
+    token, expires_at = issue_login_link(service)
+    url = settings.PUBLIC_URL + reverse("client-sign-in", kwargs={"token": token})
+    return SignOnOut(url=url, expires_at=expires_at)
+
+
+@router.get("/usage", response=answers(list[UsageOut]))
+def usage(
+    request: HttpRequest,
+    period: Annotated[str, Query(pattern=f"({PERIOD_PATTERN})|^$", description="YYYY-MM; empty: this month")] = "",
+    service_id: BillingId | None = None,
+) -> list[dict[str, Any]]:
+    """Network in/out, disk traffic and disk space of each service over a billing period (default: this month,
+    UTC), for usage billing (SPEC S20)."""
+    period = period or timezone.now().strftime("%Y-%m")
+    begin, end = period_bounds(period)
+    services = Service.objects.filter(
+        ~Q(state=states.REMOVE) | Q(usage_samples__taken_at__gte=begin, usage_samples__taken_at__lt=end)
+    ).distinct()
+    if service_id is not None:
+        services = services.filter(billing_service_id=service_id)
+    return [
+        {
+            "service_id": u.service.billing_service_id,
+            "hostname": u.service.hostname,
+            "period": u.period,
+            "net_in_bytes": u.net_in_bytes,
+            "net_out_bytes": u.net_out_bytes,
+            "disk_read_bytes": u.disk_read_bytes,
+            "disk_write_bytes": u.disk_write_bytes,
+            "disk_gb": u.disk_gb,
+            "samples": u.samples,
+        }
+        for u in usage_for_period(services.order_by("billing_service_id"), period)
     ]

@@ -1,10 +1,32 @@
-"""Request and response bodies of the REST API."""
+"""Request and response bodies of the REST API.
+
+Inputs carry the limits of the columns they end in (lengths, id ranges, a safe alphabet for ids that appear in
+URLs), so a value the database would refuse is refused here first, with the field named, and never reaches it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from ninja import Schema
+from pydantic import Field, StringConstraints
+
+from proxvps.domain.naming import DEFAULT_TEMPLATE
+from proxvps.domain.options import DATABASE_INT_MAX
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+"""A billing system's service or client id: it is part of URLs, so no slash, space or percent sign."""
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+"""One line of printable text."""
+
+BillingId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
+Line = Annotated[str, StringConstraints(max_length=200, pattern=LINE_PATTERN)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=LINE_PATTERN)]
+Password = Annotated[str, StringConstraints(max_length=128, pattern=LINE_PATTERN)]
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+OptionValue = Annotated[int, Field(ge=-DATABASE_INT_MAX, le=DATABASE_INT_MAX)] | Line | None
+Options = dict[Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=LINE_PATTERN)], OptionValue]
 
 
 class ErrorOut(Schema):
@@ -13,6 +35,9 @@ class ErrorOut(Schema):
     error: str
     detail: str
     fields: dict[str, str] = {}
+
+
+# ----------------------------------------------------------------------------------------------------- catalogue
 
 
 class PlanOut(Schema):
@@ -35,12 +60,113 @@ class TemplateOut(Schema):
     has_cloudinit: bool
 
 
-class ServerOut(Schema):
+# ------------------------------------------------------------------------------------------------------ services
+
+
+class ResourcesOut(Schema):
+    """What the service gets: its plan's defaults with its configurable options applied (SPEC S3)."""
+
+    cpu_cores: int
+    ram_mb: int
+    system_disk_gb: int
+    additional_disk_gb: int
+    system_disk_read_mbps: int
+    system_disk_write_mbps: int
+    system_disk_read_iops: int
+    system_disk_write_iops: int
+    additional_disk_read_mbps: int
+    additional_disk_write_mbps: int
+    additional_disk_read_iops: int
+    additional_disk_write_iops: int
+    network_mbps: int
+    ipv4_count: int
+    ipv6_count: int
+    backups_count: int
+    snapshots_count: int
+
+
+class ClientServiceOut(Schema):
+    """A service as its client sees it."""
+
+    service_id: str
+    state: str
+    status: str
+    """The state in words, in the request's language."""
+    busy: bool
+    """An operation (deploy, change of package, ...) is under way."""
+    plan: str
+    hostname: str
+    vmid: int | None
+    ipv4: list[str]
+    ipv6: list[str]
+    username: str
+    operating_system: str
+    resources: ResourcesOut | None
+    """None when the stored options no longer fit the plan (staff must look)."""
+    created_at: datetime
+
+
+class ServiceOut(ClientServiceOut):
+    """A service as a billing system sees it: also its client, where it runs, and its last error."""
+
+    client_id: str
+    node: str
+    server: str | None
+    last_error: str
+
+
+class StaffServiceOut(ServiceOut):
     id: int
-    name: str
+
+
+class ClientIn(Schema):
+    id: BillingId
+    email: Annotated[str, StringConstraints(max_length=254, pattern=LINE_PATTERN)] = ""
+    first_name: Line = ""
+    last_name: Line = ""
+
+
+class ServiceCreateIn(Schema):
+    """An order: the billing system's service id is the key; ordering the same id again changes nothing."""
+
+    service_id: BillingId
+    client: ClientIn
+    plan: Name
+    """The plan's name, as GET /billing/plans lists it."""
+    options: Options = {}
+    """Configurable options by name, as WHMCS gives them (plain or legacy names, SPEC S3)."""
+    hostname: Annotated[str, StringConstraints(max_length=253, pattern=LINE_PATTERN)] = ""
+    """Empty: the plan's hostname template names the VM."""
+    password: Password = ""
+    """Empty: a random password is generated."""
+
+
+class ServiceChangeIn(Schema):
+    """A change of package: a new plan, new options, or both; what is left out stays as it is."""
+
+    plan: Name | None = None
+    options: Options | None = None
+
+
+class SignOnOut(Schema):
     url: str
-    token_id: str
-    enabled: bool
+    """Opens the client area once, signed in as the service's client."""
+    expires_at: datetime
+
+
+class UsageOut(Schema):
+    """A service's usage over one billing period (SPEC S20), from the worker's samples."""
+
+    service_id: str
+    hostname: str
+    period: str
+    net_in_bytes: int
+    net_out_bytes: int
+    disk_read_bytes: int
+    disk_write_bytes: int
+    disk_gb: int
+    """The disk space the service has (system and additional disk)."""
+    samples: int
 
 
 class ActionLogOut(Schema):
@@ -54,3 +180,185 @@ class ActionLogOut(Schema):
     duration: float
     result: str
     message: str
+
+
+class CredentialsOut(Schema):
+    username: str
+    password: str
+
+
+# -------------------------------------------------------------------------------------------------------- staff
+
+
+class ServerOut(Schema):
+    id: int
+    name: str
+    url: str
+    token_id: str
+    fingerprint: str
+    ca_file: str
+    connect_timeout: float
+    read_timeout: float
+    enabled: bool
+    has_token_secret: bool
+    """The secret itself is never sent back (SPEC S21)."""
+
+
+class ServerIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")]
+    url: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)]
+    token_id: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)]
+    token_secret: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=LINE_PATTERN)]
+    fingerprint: Annotated[str, StringConstraints(max_length=95, pattern=LINE_PATTERN)] = ""
+    ca_file: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] = ""
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    enabled: bool = True
+
+
+class ServerPatch(Schema):
+    """Only what is given changes; an absent or empty token_secret keeps the stored one."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")] | None = None
+    url: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)] | None = None
+    token_id: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)] | None = None
+    token_secret: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] | None = None
+    fingerprint: Annotated[str, StringConstraints(max_length=95, pattern=LINE_PATTERN)] | None = None
+    ca_file: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] | None = None
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    enabled: bool | None = None
+
+
+class ServerGroupOut(Schema):
+    id: int
+    name: str
+    servers: list[int]
+
+
+class ServerGroupIn(Schema):
+    name: Name
+    servers: list[RowId] = []
+
+
+class ServerGroupPatch(Schema):
+    name: Name | None = None
+    servers: list[RowId] | None = None
+
+
+class RangeSchema(Schema):
+    first: Annotated[str, StringConstraints(min_length=1, max_length=45, pattern=LINE_PATTERN)]
+    last: Annotated[str, StringConstraints(min_length=1, max_length=45, pattern=LINE_PATTERN)]
+
+
+IpText = Annotated[str, StringConstraints(min_length=1, max_length=45, pattern=LINE_PATTERN)]
+Vlan = Annotated[int, Field(ge=1, le=4094)]
+
+
+class PoolOut(Schema):
+    id: int
+    server: int
+    name: str
+    network: str
+    gateway: str | None
+    dns1: str | None
+    dns2: str | None
+    bridge: str
+    vlan: int | None
+    ranges: list[RangeSchema]
+    size: int
+    used: int
+    free: int
+
+
+class PoolIn(Schema):
+    server: RowId
+    name: Name
+    network: Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=LINE_PATTERN)]
+    gateway: IpText | None = None
+    dns1: IpText | None = None
+    dns2: IpText | None = None
+    bridge: Annotated[str, StringConstraints(max_length=50, pattern=LINE_PATTERN)] = ""
+    vlan: Vlan | None = None
+    ranges: list[RangeSchema] = []
+
+
+class PoolPatch(Schema):
+    """Only what is given changes; `ranges`, when given, replaces the pool's ranges."""
+
+    name: Name | None = None
+    gateway: IpText | None = None
+    dns1: IpText | None = None
+    dns2: IpText | None = None
+    bridge: Annotated[str, StringConstraints(max_length=50, pattern=LINE_PATTERN)] | None = None
+    vlan: Vlan | None = None
+    ranges: list[RangeSchema] | None = None
+
+
+Count = Annotated[int, Field(ge=0, le=DATABASE_INT_MAX)]
+PolicyName = Literal["ACCEPT", "REJECT", "DROP"]
+LogLevel = Literal["nolog", "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]
+Short = Annotated[str, StringConstraints(max_length=100, pattern=LINE_PATTERN)]
+
+
+class PlanFields(Schema):
+    """A plan's settings (SPEC S3): every resource's default, storage, network, firewall and naming."""
+
+    server_group: RowId | None = None
+    template: RowId | None = None
+    templates: list[RowId] = []
+    cpu_cores: Count = 1
+    ram_mb: Count = 1024
+    system_disk_gb: Count = 10
+    additional_disk_gb: Count = 0
+    system_disk_read_mbps: Count = 0
+    system_disk_write_mbps: Count = 0
+    system_disk_read_iops: Count = 0
+    system_disk_write_iops: Count = 0
+    additional_disk_read_mbps: Count = 0
+    additional_disk_write_mbps: Count = 0
+    additional_disk_read_iops: Count = 0
+    additional_disk_write_iops: Count = 0
+    network_mbps: Count = 0
+    ipv4_count: Count = 1
+    ipv6_count: Count = 0
+    backups_count: Count = 0
+    snapshots_count: Count = 0
+    snapshot_lifetime_days: Count = 3
+    storage: Short = "local-lvm"
+    additional_disk_storage: Short = ""
+    node: Short = ""
+    iso_storage: Short = ""
+    backup_storage: Short = ""
+    bridge: Annotated[str, StringConstraints(max_length=50, pattern=LINE_PATTERN)] = "vmbr0"
+    vlan: Vlan | None = None
+    dhcp: bool = False
+    firewall_enabled: bool = False
+    firewall_dhcp: bool = True
+    firewall_ndp: bool = True
+    firewall_macfilter: bool = True
+    firewall_ipfilter: bool = True
+    firewall_log_level_in: LogLevel = "nolog"
+    firewall_log_level_out: LogLevel = "nolog"
+    firewall_policy_in: PolicyName = "ACCEPT"
+    firewall_policy_out: PolicyName = "ACCEPT"
+    name_prefix: Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=r"^[-a-zA-Z0-9_]+$")] = "vps"
+    hostname_template: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)] = (
+        DEFAULT_TEMPLATE
+    )
+    vm_username: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=LINE_PATTERN)] = "root"
+
+
+class PlanIn(PlanFields):
+    name: Name
+
+
+class PlanPatch(PlanFields):
+    """Only the fields given change (the defaults above do not apply to a change)."""
+
+    name: Name | None = None
+
+
+class StaffPlanOut(PlanFields):
+    id: int
+    name: str

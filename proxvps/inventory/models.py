@@ -333,3 +333,23 @@ class ActionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation}: {self.step} {self.result}"
+
+
+class ClientLoginLink(models.Model):
+    """A one-time link into the client area, made for a billing system's single sign-on (WHMCS's
+    ServiceSingleSignOn). Only a SHA-256 of the token is kept: the link works once, for at most two minutes, and a
+    database read gives nobody a usable link."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="login_links")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("client login link")
+        verbose_name_plural = _("client login links")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.service.billing_service_id} until {self.expires_at:%H:%M:%S}"

@@ -33,9 +33,9 @@ def test_a_billing_token_reads_billing_endpoints() -> None:
 def test_a_billing_token_cannot_call_a_staff_endpoint() -> None:
     _row, token = ApiToken.issue("whmcs", TokenScope.BILLING)
     status, body = _get("/api/v1/staff/servers", token)
-    assert status == 401
+    assert status == 403
     assert isinstance(body, dict)
-    assert body["error"] == "unauthorised"
+    assert body["error"] == "forbidden"
 
 
 def test_a_revoked_token_is_refused() -> None:

@@ -1,0 +1,153 @@
+"""The one error shape of the REST API, `{error, detail, fields}`, and the exceptions endpoints raise to answer
+with it.
+
+An endpoint raises ApiError (or lets a known exception through: a missing object, a refused order, a model
+validation error, a database conflict) and `install_error_handlers` turns it into the answer with the right
+status code, so no endpoint builds an error body by hand and none answers in another shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from proxvps.api.schemas import ErrorOut
+from proxvps.domain.options import OptionError
+from proxvps.lifecycle.advance import LeaseLostError
+from proxvps.lifecycle.orders import OrderRefused
+
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422})
+"""The statuses every operation documents with the error shape: schemathesis holds us to the document."""
+
+
+def answers(schema: Any, *statuses: int) -> dict[Any, Any]:
+    """An operation's documented responses: `schema` on success (200, or the statuses given), the error shape on
+    every error status."""
+    return {frozenset(statuses or (200,)): schema, ERROR_STATUSES: ErrorOut}
+
+
+class ApiError(Exception):
+    """An answer other than success: status, a short code, one sentence for a person, per-field messages."""
+
+    def __init__(self, status: int, error: str, detail: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.error = error
+        self.detail = detail
+        self.fields = dict(fields or {})
+
+
+def not_found(detail: str | None = None) -> ApiError:
+    return ApiError(404, "not_found", detail or _("There is no such object."))
+
+
+def _body(error: str, detail: str, fields: Mapping[str, str] | None = None) -> dict[str, object]:
+    return {"error": error, "detail": detail, "fields": dict(fields or {})}
+
+
+def refusal(exc: OrderRefused) -> ApiError:
+    """An order or change the lifecycle refused: 422 naming the options when the options are the reason, 409 when
+    the service's state is (it cannot change while it is being built, terminated, ...)."""
+    cause = exc.__cause__
+    if isinstance(cause, OptionError):
+        fields = {f"options.{name}": message for name, message in cause.problems}
+        return ApiError(422, "invalid", str(exc), fields)
+    if isinstance(cause, ValueError):
+        return ApiError(422, "invalid", str(exc))
+    return ApiError(409, "conflict", str(exc))
+
+
+def model_invalid(exc: ModelValidationError) -> ApiError:
+    """A model's `full_clean` refused the values: 422 with its messages by field."""
+    if hasattr(exc, "error_dict"):
+        fields = {name: " ".join(str(m) for e in errors for m in e.messages) for name, errors in exc.error_dict.items()}
+        return ApiError(422, "invalid", _("The request is not valid; see the fields."), fields)
+    return ApiError(422, "invalid", " ".join(exc.messages))
+
+
+def _field_name(loc: Any) -> str:
+    """`client.email` for django-ninja's ("body", "body", "client", "email"); `period` for ("query", "period")."""
+    parts = [str(p) for p in loc]
+    parts = parts[2:] if parts[:1] == ["body"] else parts[1:]
+    return ".".join(parts) or "body"
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 handler: under /api/ an address no route matches answers in the error shape too."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(_body("not_found", str(_("There is no such object."))), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Every exception an endpoint may raise answers in the error shape."""
+
+    def respond(request: HttpRequest, error: ApiError) -> HttpResponse:
+        return api.create_response(request, _body(error.error, error.detail, error.fields), status=error.status)
+
+    @api.exception_handler(ApiError)
+    def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return respond(request, exc)
+
+    @api.exception_handler(Http404)
+    def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return respond(request, not_found())
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        detail = _("A valid API token or client session is required.")
+        return respond(request, ApiError(401, "unauthorised", detail))
+
+    @api.exception_handler(AuthorizationError)
+    def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+        return respond(request, ApiError(403, "forbidden", _("This token's scope does not allow this call.")))
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # Raised by django-ninja itself: a body that is not JSON (400) or a failed CSRF check (403).
+        if exc.status_code == 400:
+            detail = _("The request body is not JSON this API can read (malformed, or holding a NUL character).")
+            return respond(request, ApiError(400, "bad_request", detail))
+        if exc.status_code == 403:
+            detail = _("The CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header.")
+            return respond(request, ApiError(403, "forbidden", detail))
+        return respond(request, ApiError(exc.status_code, "error", str(exc.message)))
+
+    @api.exception_handler(ValidationError)
+    def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        fields = {_field_name(e.get("loc", ())): str(e.get("msg", "")) for e in exc.errors}
+        return respond(request, ApiError(422, "invalid", _("The request is not valid; see the fields."), fields))
+
+    @api.exception_handler(OrderRefused)
+    def _refused(request: HttpRequest, exc: OrderRefused) -> HttpResponse:
+        return respond(request, refusal(exc))
+
+    @api.exception_handler(LeaseLostError)
+    def _changed(request: HttpRequest, exc: LeaseLostError) -> HttpResponse:
+        detail = _("The service changed while this request was handled; send it again.")
+        return respond(request, ApiError(409, "conflict", detail))
+
+    @api.exception_handler(ModelValidationError)
+    def _model_invalid(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+        return respond(request, model_invalid(exc))
+
+    @api.exception_handler(ProtectedError)
+    def _protected(request: HttpRequest, exc: ProtectedError) -> HttpResponse:
+        detail = _("This object is still in use (%(count)s related objects) and cannot be deleted.") % {
+            "count": len(exc.protected_objects)
+        }
+        return respond(request, ApiError(409, "conflict", detail))
+
+    @api.exception_handler(IntegrityError)
+    def _integrity(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+        detail = _("The change conflicts with existing data (a name or address already in use).")
+        return respond(request, ApiError(409, "conflict", detail))
