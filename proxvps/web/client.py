@@ -74,4 +74,4 @@ def service_page(request: HttpRequest, service_id: str) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     close_client_session(request)
-    return _signed_out(request)
+    return render(request, "web/signed_out.html", {"signed_out": True})

@@ -192,7 +192,12 @@ def test_usage_sums_counter_growth_over_the_month_across_a_restart(billing: Api,
     billing.post("/api/v1/billing/services", order_body())
     service = Service.objects.get()
     june = datetime(2026, 6, 1, tzinfo=UTC)
-    for at, netin in [(-timedelta(days=1), 100), (timedelta(days=1), 150), (timedelta(days=2), 30), (timedelta(days=40), 999)]:
+    for at, netin in [
+        (-timedelta(days=1), 100),
+        (timedelta(days=1), 150),
+        (timedelta(days=2), 30),
+        (timedelta(days=40), 999),
+    ]:
         UsageSample.objects.create(service=service, taken_at=june + at, netin=netin, netout=2 * netin)
     status, body = billing.get("/api/v1/billing/usage", period="2026-06")
     assert status == 200
@@ -215,9 +220,7 @@ def test_usage_of_a_new_service_counts_from_zero(billing: Api, small_plan: Plan)
     from proxvps.worker.models import UsageSample
 
     billing.post("/api/v1/billing/services", order_body())
-    UsageSample.objects.create(
-        service=Service.objects.get(), taken_at=datetime(2026, 6, 3, tzinfo=UTC), netin=70
-    )
+    UsageSample.objects.create(service=Service.objects.get(), taken_at=datetime(2026, 6, 3, tzinfo=UTC), netin=70)
     _status, body = billing.get("/api/v1/billing/usage", period="2026-06", service_id="1001")
     assert body[0]["net_in_bytes"] == 70
 

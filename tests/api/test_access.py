@@ -1,0 +1,127 @@
+"""Who may call what, checked over every operation the OpenAPI document lists, so an endpoint added later is
+covered without a new test: tokens open only their scope's endpoints, a staff_read token writes nothing, and a
+client reaches its own services only (another client's service id answers 404, as an unknown one does)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from proxvps.api.v1 import api
+from proxvps.inventory.models import Plan, Service
+from tests.api.conftest import Api
+from tests.web.conftest import order, signed_in
+
+pytestmark = pytest.mark.django_db
+
+PREFIX = "/api/v1/"
+STAFF = ("/api/v1/staff/", "/api/v1/services/")
+
+
+def _operations(prefixes: tuple[str, ...]) -> Iterator[tuple[str, str]]:
+    """(method, path template) of every documented operation under the prefixes."""
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        if path.startswith(prefixes):
+            for method in methods:
+                yield method.upper(), path
+
+
+def _fill(path: str, service_id: str = "1001") -> str:
+    return re.sub(r"\{[a-z_]+\}", lambda m: service_id if m.group(0) == "{service_id}" else "1", path)
+
+
+def _call(caller: Api, method: str, path: str) -> tuple[int, object]:
+    body = None if method in ("GET", "DELETE") else {}
+    return caller.call(method, _fill(path), body)
+
+
+def test_the_document_lists_operations_of_every_kind() -> None:
+    assert len(list(_operations(STAFF))) >= 20
+    assert len(list(_operations(("/api/v1/billing/",)))) >= 8
+    assert len(list(_operations(("/api/v1/client/",)))) >= 4
+
+
+@pytest.mark.parametrize("token", [None, "pvx_00000000_wrong", "not-even-a-token"])
+def test_every_token_endpoint_refuses_a_missing_or_wrong_token(db, token) -> None:
+    caller = Api(token)
+    for method, path in _operations(("/api/v1/billing/", *STAFF)):
+        status, body = _call(caller, method, path)
+        assert status == 401, (method, path, body)
+        assert isinstance(body, dict)
+        assert body["error"] == "unauthorised"
+
+
+def test_a_billing_token_cannot_call_a_staff_endpoint(billing: Api) -> None:
+    for method, path in _operations(STAFF):
+        status, body = _call(billing, method, path)
+        assert status == 403, (method, path, body)
+
+
+def test_a_staff_token_cannot_call_a_billing_endpoint(staff_write: Api) -> None:
+    for method, path in _operations(("/api/v1/billing/",)):
+        status, _body = _call(staff_write, method, path)
+        assert status == 403, (method, path)
+
+
+def test_a_staff_read_token_reads_but_cannot_write(staff_read: Api) -> None:
+    writes = [(m, p) for m, p in _operations(STAFF) if m != "GET"]
+    assert writes
+    for method, path in writes:
+        status, body = _call(staff_read, method, path)
+        assert status == 403, (method, path, body)
+    for method, path in _operations(STAFF):
+        if method == "GET":
+            assert _call(staff_read, method, path)[0] in (200, 404), path
+
+
+def test_tokens_never_open_the_client_endpoints(billing: Api, staff_write: Api) -> None:
+    for caller in (billing, staff_write):
+        for method, path in _operations(("/api/v1/client/",)):
+            assert _call(caller, method, path)[0] == 401, path
+
+
+def _client_calls(browser: Client, service_id: str) -> Iterator[tuple[str, str, int]]:
+    """Each client operation on `service_id`, called from the signed-in browser with its CSRF token."""
+    token = browser.cookies["csrftoken"].value if "csrftoken" in browser.cookies else ""
+    for method, path in _operations(("/api/v1/client/",)):
+        if "{service_id}" not in path:
+            continue
+        url = _fill(path, service_id)
+        call = getattr(browser, method.lower())
+        if method == "GET":
+            response = call(url)
+        else:
+            response = call(url, data={}, content_type="application/json", headers={"X-CSRFToken": token})
+        yield method, path, response.status_code
+
+
+def test_every_client_endpoint_answers_404_for_another_clients_service(billing: Api, small_plan: Plan) -> None:
+    order(small_plan, "1001", "42")
+    order(small_plan, "2002", "43")
+    browser = signed_in(billing.client, billing.headers, "1001", csrf=True)
+    browser.get("/client/services/1001/")  # sets the CSRF cookie, as the page does
+    calls = list(_client_calls(browser, "2002"))
+    assert calls
+    for method, path, status in calls:
+        assert status == 404, (method, path, status)
+    unknown = list(_client_calls(browser, "9999"))
+    assert {status for *_rest, status in unknown} == {404}
+    assert Service.objects.get(billing_service_id="2002").state == "new"
+
+
+def test_the_client_endpoints_answer_for_the_clients_own_service(billing: Api, small_plan: Plan) -> None:
+    order(small_plan, "1001", "42")
+    browser = signed_in(billing.client, billing.headers, "1001", csrf=True)
+    browser.get("/client/services/1001/")
+    for method, path, status in _client_calls(browser, "1001"):
+        assert status < 400 or status == 409, (method, path, status)
+
+
+def test_without_a_session_the_client_endpoints_answer_401(small_plan: Plan) -> None:
+    order(small_plan, "1001", "42")
+    for method, path in _operations(("/api/v1/client/",)):
+        status, body = _call(Api(None), method, path)
+        assert status == 401, path
