@@ -67,12 +67,14 @@ def small_plan(db) -> Plan:
     return Plan.objects.create(name="VPS S", cpu_cores=1, ram_mb=1024, system_disk_gb=10, ipv4_count=1)
 
 
-def order_body(service_id: str = "1001", client_id: str = "42", plan: str = "VPS S", **extra: Any) -> dict[str, Any]:
+def order_body(
+    service_id: str = "1001", client_id: str = "42", plan_name: str = "VPS S", **extra: Any
+) -> dict[str, Any]:
     """A billing system's order as WHMCS's bridge sends it."""
     return {
         "service_id": service_id,
         "client": {"id": client_id, "email": "ann@example.com", "first_name": "Ann", "last_name": "Lee"},
-        "plan": plan,
+        "plan": plan_name,
         "options": {},
         **extra,
     }

@@ -34,7 +34,7 @@ def _fill(path: str, service_id: str = "1001") -> str:
 
 
 def _call(caller: Api, method: str, path: str) -> tuple[int, object]:
-    body = None if method in ("GET", "DELETE") else {}
+    body: dict[str, object] | None = None if method in ("GET", "DELETE") else {}
     return caller.call(method, _fill(path), body)
 
 
@@ -123,5 +123,5 @@ def test_the_client_endpoints_answer_for_the_clients_own_service(billing: Api, s
 def test_without_a_session_the_client_endpoints_answer_401(small_plan: Plan) -> None:
     order(small_plan, "1001", "42")
     for method, path in _operations(("/api/v1/client/",)):
-        status, body = _call(Api(None), method, path)
+        status, _body = _call(Api(None), method, path)
         assert status == 401, path

@@ -48,7 +48,7 @@ def test_the_same_service_id_for_another_client_is_a_conflict(billing: Api, smal
 
 
 def test_an_order_for_an_unknown_plan_is_refused_and_creates_nothing(billing: Api, small_plan: Plan) -> None:
-    status, body = billing.post("/api/v1/billing/services", order_body(plan="VPS XXL"))
+    status, body = billing.post("/api/v1/billing/services", order_body(plan_name="VPS XXL"))
     assert status == 422
     assert body["error"] == "invalid"
     assert body["detail"] == "There is no plan named VPS XXL."
@@ -89,7 +89,7 @@ def test_a_body_that_is_not_json_answers_400_in_the_error_shape(billing: Api) ->
 
 
 def test_a_nul_character_is_refused_before_it_reaches_the_database(billing: Api, small_plan: Plan) -> None:
-    status, body = billing.post("/api/v1/billing/services", order_body(hostname="web\u0000"))
+    status, _body = billing.post("/api/v1/billing/services", order_body(hostname="web\u0000"))
     assert status == 400
     assert not Service.objects.exists()
 
@@ -126,13 +126,13 @@ def test_a_change_of_package_while_the_service_is_being_built_is_a_conflict(bill
 
 def test_a_change_of_package_with_nothing_to_change_is_refused(billing: Api, small_plan: Plan) -> None:
     billing.post("/api/v1/billing/services", order_body())
-    status, body = billing.patch("/api/v1/billing/services/1001", {})
+    status, _body = billing.patch("/api/v1/billing/services/1001", {})
     assert status == 422
 
 
 def test_a_change_of_package_upgrades_the_vm(billing: Api, cluster: Server, plan: Plan, settings) -> None:
     settings.PROXVPS_TASK_POLL_SECONDS = 0.01
-    billing.post("/api/v1/billing/services", order_body(plan=plan.name))
+    billing.post("/api/v1/billing/services", order_body(plan_name=plan.name))
     service = Service.objects.get()
     drive(service)
     assert service.state == states.READY
@@ -156,7 +156,7 @@ def test_a_change_of_package_upgrades_the_vm(billing: Api, cluster: Server, plan
 def test_a_change_to_an_unknown_plan_changes_nothing(billing: Api, small_plan: Plan) -> None:
     billing.post("/api/v1/billing/services", order_body())
     Service.objects.update(state=states.READY)
-    status, body = billing.patch("/api/v1/billing/services/1001", {"plan": "Nope"})
+    status, _body = billing.patch("/api/v1/billing/services/1001", {"plan": "Nope"})
     assert status == 422
     assert Service.objects.get().state == states.READY
 
@@ -174,7 +174,7 @@ def test_a_renewal_is_logged_and_changes_nothing_else(billing: Api, small_plan: 
 def test_a_terminated_service_cannot_be_renewed(billing: Api, small_plan: Plan) -> None:
     billing.post("/api/v1/billing/services", order_body())
     Service.objects.update(state=states.REMOVE)
-    status, body = billing.post("/api/v1/billing/services/1001/renew")
+    status, _body = billing.post("/api/v1/billing/services/1001/renew")
     assert status == 409
     assert not ActionLog.objects.filter(operation="renew").exists()
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 SECRET = "5f0c1a9e-7b7d-4c55-9e3e-2f4b8c1d0a6e"
 
 
-def _server(**changes) -> dict:
+def _server(**changes: object) -> dict[str, object]:
     return {
         "name": "pve1",
         "url": "https://pve1.example.com:8006",
@@ -45,7 +45,7 @@ def test_a_server_with_a_plain_http_url_is_refused_and_not_saved(staff_write: Ap
 
 def test_an_empty_secret_in_a_change_keeps_the_stored_one(staff_write: Api) -> None:
     _status, body = staff_write.post("/api/v1/staff/servers", _server())
-    status, changed = staff_write.patch(f"/api/v1/staff/servers/{body['id']}", {"token_secret": "", "enabled": False})
+    status, _changed = staff_write.patch(f"/api/v1/staff/servers/{body['id']}", {"token_secret": "", "enabled": False})
     assert status == 200
     server = Server.objects.get()
     assert (server.token_secret, server.enabled) == (SECRET, False)

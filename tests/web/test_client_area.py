@@ -95,6 +95,6 @@ def test_no_link_for_a_terminated_service(billing: Api, small_plan: Plan) -> Non
     service = order(small_plan, "1001", "42")
     service.state = "remove"
     service.save()
-    status, body = billing.post("/api/v1/billing/services/1001/sso")
+    status, _body = billing.post("/api/v1/billing/services/1001/sso")
     assert status == 409
     assert not ClientLoginLink.objects.exists()
