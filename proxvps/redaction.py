@@ -32,6 +32,12 @@ def remember(secret: str) -> None:
             _known.add(secret)
 
 
+def known_secrets() -> frozenset[str]:
+    """Every secret remembered so far (the test suite's secret scan looks for them in what it captured)."""
+    with _lock:
+        return frozenset(_known)
+
+
 def redact(text: str) -> str:
     """The text with every known secret and every secret-shaped pair masked."""
     for secret in sorted(_known, key=len, reverse=True):

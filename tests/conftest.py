@@ -13,6 +13,15 @@ import pytest
 from proxvps.sandbox.runner import RunningSandbox, SandboxInfo
 from proxvps.sandbox.seed import build_sandbox
 
+pytest_plugins = ["pytester"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite-wide secret scan runs in every session (see tests/secret_scan.py)."""
+    if not config.pluginmanager.has_plugin("tests.secret_scan"):
+        config.pluginmanager.import_plugin("tests.secret_scan")
+
+
 # Real seconds a test waits for a sandbox task before it gives up.
 TASK_WAIT = 10.0
 
