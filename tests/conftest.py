@@ -12,14 +12,15 @@ import pytest
 
 from proxvps.sandbox.runner import RunningSandbox, SandboxInfo
 from proxvps.sandbox.seed import build_sandbox
+from tests import secret_scan
 
 pytest_plugins = ["pytester"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """The suite-wide secret scan runs in every session (see tests/secret_scan.py)."""
-    if not config.pluginmanager.has_plugin("tests.secret_scan"):
-        config.pluginmanager.import_plugin("tests.secret_scan")
+    if not config.pluginmanager.is_registered(secret_scan):
+        config.pluginmanager.register(secret_scan, "proxvps-secret-scan")
 
 
 # Real seconds a test waits for a sandbox task before it gives up.

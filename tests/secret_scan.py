@@ -83,6 +83,11 @@ _scan = SecretScan()
 _undo: list[Callable[[], None]] = []
 
 
+def shown(where: str, text: str) -> None:
+    """Add a text shown outside Django (the WHMCS module's log) to this session's scan."""
+    _scan.shown(where, text)
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     original_response = BaseHandler.get_response
     original_encrypt = encryption.encrypt
@@ -100,20 +105,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
     BaseHandler.get_response = get_response  # type: ignore[method-assign]
     encryption.encrypt = encrypt
-    root = logging.getLogger()
-    level = root.level
-    handlers = [(h, h.level) for h in root.handlers]
-    for handler, _level in handlers:
-        handler.setLevel(max(handler.level, level))
+    root, ours = logging.getLogger(), logging.getLogger("proxvps")
+    level = ours.level
+    handlers = [(handler, handler.level) for handler in root.handlers]
+    for handler, previous in handlers:
+        handler.setLevel(max(previous, root.getEffectiveLevel()))
     capture = _LogCapture(_scan)
     root.addHandler(capture)
-    root.setLevel(logging.DEBUG)
+    ours.setLevel(logging.DEBUG)
 
     def undo() -> None:
         BaseHandler.get_response = original_response  # type: ignore[method-assign]
         encryption.encrypt = original_encrypt
         root.removeHandler(capture)
-        root.setLevel(level)
+        ours.setLevel(level)
         for handler, previous in handlers:
             handler.setLevel(previous)
 
