@@ -60,7 +60,7 @@ class Whmcs:
         }
         self.token = token
 
-    def params(self, service_id: int = 501, client_id: int = 77, plan: str = "VPS M", **changes: Any) -> dict:
+    def params(self, service_id: int = 501, client_id: int = 77, plan_name: str = "VPS M", **changes: Any) -> dict:
         """A WHMCS-shaped $params: configurable options with a plain and a legacy name."""
         return {
             "serviceid": service_id,
@@ -69,7 +69,7 @@ class Whmcs:
             "domain": "",
             "username": "",
             "password": VM_PASSWORD,
-            "configoption1": plan,
+            "configoption1": plan_name,
             "configoption2": "",
             "configoptions": {"CPU Cores": 2, "RAM": "2048|2 GB", "ipv4": "1"},
             "customfields": {},
