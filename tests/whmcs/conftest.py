@@ -60,7 +60,9 @@ class Whmcs:
         }
         self.token = token
 
-    def params(self, service_id: int = 501, client_id: int = 77, plan_name: str = "VPS M", **changes: Any) -> dict:
+    def params(
+        self, service_id: int = 501, client_id: int = 77, plan_name: str = "VPS M", **changes: Any
+    ) -> dict[str, Any]:
         """A WHMCS-shaped $params: configurable options with a plain and a legacy name."""
         return {
             "serviceid": service_id,
@@ -78,7 +80,7 @@ class Whmcs:
             **changes,
         }
 
-    def call(self, function: str, params: dict, **extra: Any) -> dict:
+    def call(self, function: str, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
         """The driver's report: result, module_log, updates."""
         stdin = json.dumps({"module": str(MODULE), "function": function, "params": params, **extra})
         done = subprocess.run(
@@ -86,7 +88,7 @@ class Whmcs:
         )
         assert done.returncode == 0, done.stderr + done.stdout
         assert not done.stderr, done.stderr
-        report = json.loads(done.stdout)
+        report: dict[str, Any] = json.loads(done.stdout)
         for line in report["module_log"]:
             shown(f"WHMCS module log ({function})", line)
         return report

@@ -24,7 +24,7 @@ def quick_polls(settings) -> None:
     settings.PROXVPS_TASK_POLL_SECONDS = 0.01
 
 
-def _vm_config(cluster: Server, service: Service) -> dict:
+def _vm_config(cluster: Server, service: Service) -> dict[str, str]:
     with client_for(cluster) as client:
         return dict(client.vm_config(service.node, service.vmid or 0))
 
