@@ -204,6 +204,10 @@ class ServerOut(Schema):
     """The secret itself is never sent back (SPEC S21)."""
 
 
+ConnectTimeout = Annotated[float, Field(ge=0.1, le=120, allow_inf_nan=False)]
+ReadTimeout = Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)]
+
+
 class ServerIn(Schema):
     name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")]
     url: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)]
@@ -211,8 +215,8 @@ class ServerIn(Schema):
     token_secret: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=LINE_PATTERN)]
     fingerprint: Annotated[str, StringConstraints(max_length=95, pattern=LINE_PATTERN)] = ""
     ca_file: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] = ""
-    connect_timeout: float = 5.0
-    read_timeout: float = 30.0
+    connect_timeout: ConnectTimeout = 5.0
+    read_timeout: ReadTimeout = 30.0
     enabled: bool = True
 
 
@@ -225,8 +229,8 @@ class ServerPatch(Schema):
     token_secret: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] | None = None
     fingerprint: Annotated[str, StringConstraints(max_length=95, pattern=LINE_PATTERN)] | None = None
     ca_file: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] | None = None
-    connect_timeout: float | None = None
-    read_timeout: float | None = None
+    connect_timeout: ConnectTimeout | None = None
+    read_timeout: ReadTimeout | None = None
     enabled: bool | None = None
 
 
