@@ -44,7 +44,7 @@ def get_own_service(request: HttpRequest, service_id: BillingId) -> dict[str, An
     return client_view(own_service(request, service_id))
 
 
-@router.get("/services/{service_id}/credentials", response=answers(CredentialsOut))
+@router.get("/services/{service_id}/credentials", response=answers(CredentialsOut), url_name="client-credentials")
 def credentials(request: HttpRequest, response: HttpResponse, service_id: BillingId) -> CredentialsOut:
     """The VM's user and password, for its owner only: the one answer that carries a VM password. Never cached."""
     service = own_service(request, service_id)
