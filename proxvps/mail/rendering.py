@@ -19,7 +19,7 @@ from proxvps.mail.models import MailTemplate
 
 logger = logging.getLogger(__name__)
 
-ENGINE = Engine(autoescape=False)
+ENGINE = Engine()
 
 
 class Rendered(NamedTuple):
@@ -28,7 +28,7 @@ class Rendered(NamedTuple):
 
 
 def _render(text: str, context: Mapping[str, object]) -> str:
-    return ENGINE.from_string(text).render(Context(dict(context)))
+    return ENGINE.from_string(text).render(Context(dict(context), autoescape=False))
 
 
 def _one_line(text: str) -> str:
