@@ -106,6 +106,14 @@ class StepContext:
             raise LookupError(_("The service has no VMID yet."))
         return self.service.vmid
 
+    def param(self, key: str) -> str:
+        """A parameter of the request whose operation runs (a snapshot's name, a backup's volume id)."""
+        request = self.service.request
+        value = request.params.get(key) if request is not None else None
+        if not value:
+            raise LookupError(_("The request for this operation has no %(key)s.") % {"key": key})
+        return str(value)
+
     # ------------------------------------------------------------ records
 
     def record(self, **fields: Any) -> None:

@@ -41,3 +41,16 @@ def send_vm_ready(to: str, *, hostname: str, addresses: Sequence[str], username:
         settings.DEFAULT_FROM_EMAIL,
         [to],
     )
+
+
+def send_backup_restored(to: str, *, key: str, hostname: str, backup: str) -> None:
+    """After a restore, once the VM runs again (SPEC S9). `key` names the event, so that the mail goes out once.
+
+    Placeholder until the mail app is merged: it replaces this with a once-per-key outbox with this signature."""
+    send_mail(
+        _("Your server %(hostname)s was restored from a backup") % {"hostname": hostname},
+        _("Your server %(hostname)s was restored from the backup %(backup)s and is running again.")
+        % {"hostname": hostname, "backup": backup},
+        settings.DEFAULT_FROM_EMAIL,
+        [to],
+    )
