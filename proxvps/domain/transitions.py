@@ -147,7 +147,7 @@ was replaced by an older one (a backup restored, a snapshot rolled back). They c
 never shrink a disk (SPEC S5, S9)."""
 
 
-def chain(source: str, steps: tuple[tuple[str, str], ...], targets: tuple[str, ...]) -> tuple[Transition, ...]:
+def _chain(source: str, steps: tuple[tuple[str, str], ...], targets: tuple[str, ...]) -> tuple[Transition, ...]:
     """Transitions that run `steps` in order from `source`, each ending in the matching state of `targets`."""
     sources = (source, *targets[:-1])
     return tuple(
@@ -179,7 +179,7 @@ SNAPSHOT_ROLLBACK = Operation(
     label=N_("Roll back to snapshot"),
     transitions=(
         Transition(s.SNAPSHOT_ROLLBACK, "rollback_snapshot", N_("Roll back to snapshot"), s.SR_ROLLBACK),
-        *chain(
+        *_chain(
             s.SR_ROLLBACK,
             PACKAGE_STEPS,
             (
@@ -224,7 +224,7 @@ BACKUP_RESTORE = Operation(
     transitions=(
         Transition(s.BACKUP_RESTORE, "shut_down", N_("Stop VM"), s.RS_STOP),
         Transition(s.RS_STOP, "restore_backup", N_("Restore backup"), s.RS_RESTORE),
-        *chain(
+        *_chain(
             s.RS_RESTORE,
             (*PACKAGE_STEPS, ("firewall", N_("Configure firewall"))),
             (

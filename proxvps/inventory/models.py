@@ -242,6 +242,14 @@ class Plan(models.Model):
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
         ordering = ["name"]
+        constraints = [
+            # removeOldSnapshots deletes what is older than this: a 0 that skipped the form's validators would
+            # delete every snapshot as soon as it is made (SPEC S8: 1 to 10 days).
+            models.CheckConstraint(
+                condition=Q(snapshot_lifetime_days__gte=1) & Q(snapshot_lifetime_days__lte=10),
+                name="plan_snapshot_lifetime_1_to_10_days",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

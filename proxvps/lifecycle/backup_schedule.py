@@ -58,10 +58,12 @@ def set_backup_schedule(
 
 
 def due_schedules(now: datetime) -> QuerySet[BackupSchedule]:
-    """The schedules whose weekday is today and whose time of day has come (local time)."""
+    """The schedules whose weekday is today and whose time of day has come (local time), but those of services
+    that are gone."""
     local = timezone.localtime(now)
     return (
         BackupSchedule.objects.filter(weekdays__contains=str(local.isoweekday()), time_of_day__lte=local.time())
+        .exclude(service__state=states.REMOVE)
         .select_related("service", "service__plan", "service__server")
         .order_by("time_of_day", "service_id")
     )

@@ -213,13 +213,12 @@ def verify_running_and_mail_restored(ctx: StepContext) -> Outcome:
     outcome = verify_running(ctx)
     if isinstance(outcome, Failed):
         return outcome
-    request = ctx.service.request
-    if not ctx.service.client_email or request is None:
+    if not ctx.service.client_email:
         return Done(_("no e-mail address for the client"))
     send_backup_restored(
         ctx.service.client_email,
-        key=f"backup_restored:{request.pk}",
+        key=f"backup_restored:{ctx.service.request_id}",
         hostname=ctx.service.hostname,
-        backup=str(request.params.get("backup") or request.params.get("volid")),
+        backup=ctx.param("backup", default=ctx.param("volid")),
     )
     return Done()

@@ -45,6 +45,10 @@ def _named(service: Service, operation: Operation) -> set[str]:
     return {str(params.get("name")) for params in open_requests(service, operation).values_list("params", flat=True)}
 
 
+def _words(service: Service, name: str) -> dict[str, str]:
+    return {"sid": service.billing_service_id, "name": name}
+
+
 def _limit(service: Service) -> int:
     try:
         limit = resources_of(service).snapshots_count
@@ -89,10 +93,6 @@ def request_snapshot_create(
             params={"name": name, "description": description},
             requested_by=requested_by,
         )
-
-
-def _words(service: Service, name: str) -> dict[str, str]:
-    return {"sid": service.billing_service_id, "name": name}
 
 
 def _existing(client: ProxmoxClient, service: Service, name: str) -> None:
@@ -153,10 +153,9 @@ def create_snapshot(ctx: StepContext) -> Outcome:
         return finished(pending, _("Snapshot"), retry=False)
     if _has(ctx, name):  # made by this request before a crash lost its task id
         return Done(_("skip - already exists"))
-    description = ctx.service.request.params.get("description") if ctx.service.request else None
+    description = ctx.param("description", default="") or None
     return ctx.start(
-        lambda: ctx.client.create_snapshot(ctx.service.node, ctx.vmid, name, description=description or None),
-        "snapshot",
+        lambda: ctx.client.create_snapshot(ctx.service.node, ctx.vmid, name, description=description), "snapshot"
     )
 
 

@@ -1,9 +1,11 @@
 """Snapshots against the sandbox: create, list, delete and roll back as operations; the package's count limit and
-Proxmox's name rule refused with nothing changed; a snapshot Proxmox cannot take fails its request only."""
+Proxmox's name rule refused with nothing changed; a snapshot Proxmox cannot take fails its request only; the plan's
+snapshot lifetime kept within 1 to 10 days by the database."""
 
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from proxvps.domain import states
 from proxvps.inventory.choices import RequestStatus
@@ -139,6 +141,18 @@ def test_a_taken_name_and_an_unknown_snapshot_are_refused(ready_vm: Service) -> 
     assert OperationRequest.objects.filter(service=ready_vm, operation__startswith="snapshot").count() == 1
 
 
+def test_a_rollback_to_a_snapshot_being_deleted_is_refused(ready_vm: Service) -> None:
+    request_snapshot_create(ready_vm, "base")
+    drive(ready_vm)
+    deleting = request_snapshot_delete(ready_vm, "base")
+
+    with pytest.raises(OrderRefused, match=r'^The snapshot "base" of service 5546 is being deleted\.$'):
+        request_snapshot_rollback(ready_vm, "base")
+
+    assert request_snapshot_delete(ready_vm, "base") == deleting, "asking twice changes nothing"
+    assert not OperationRequest.objects.filter(operation="snapshot_rollback").exists()
+
+
 def test_a_package_without_snapshots_refuses_them(ready_vm: Service) -> None:
     ready_vm.plan.snapshots_count = 0
     ready_vm.plan.save()
@@ -169,3 +183,11 @@ def test_a_snapshot_proxmox_cannot_take_fails_its_request_and_the_next_request_s
     waiting.refresh_from_db()
     assert waiting.status == RequestStatus.DONE
     assert _names(ready_vm) == ["second"]
+
+
+@pytest.mark.parametrize("days", [0, 11])
+def test_a_snapshot_lifetime_outside_one_to_ten_days_cannot_be_stored(ready_vm: Service, days: int) -> None:
+    plan = ready_vm.plan
+    plan.snapshot_lifetime_days = days
+    with pytest.raises(IntegrityError), transaction.atomic():
+        plan.save()
