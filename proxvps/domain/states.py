@@ -44,6 +44,40 @@ CP_NETWORK: Final = "cp_network"
 CP_FIREWALL: Final = "cp_firewall"
 CP_START: Final = "cp_start"
 
+# --- Snapshots (SPEC S8): one step each for create and delete; a rollback brings the package back afterwards
+# (the snapshot's config may predate an upgrade), then starts the VM.
+SNAPSHOT_CREATE: Final = "snapshot_create"
+SNAPSHOT_DELETE: Final = "snapshot_delete"
+SNAPSHOT_ROLLBACK: Final = "snapshot_rollback"
+SR_ROLLBACK: Final = "sr_rollback"
+SR_CPU_RAM: Final = "sr_cpu_ram"
+SR_SYSTEM_DISK_SIZE: Final = "sr_system_disk_size"
+SR_SYSTEM_DISK_BANDWIDTH: Final = "sr_system_disk_bandwidth"
+SR_ADDITIONAL_DISK: Final = "sr_additional_disk"
+SR_ADDITIONAL_DISK_SIZE: Final = "sr_additional_disk_size"
+SR_ADDITIONAL_DISK_BANDWIDTH: Final = "sr_additional_disk_bandwidth"
+SR_NETWORK: Final = "sr_network"
+SR_START: Final = "sr_start"
+
+# --- Backups (SPEC S9): create and delete are one step each; a restore stops the VM, restores the archive over
+# it, re-applies the package (never shrinking), starts it and mails the client.
+BACKUP_CREATE: Final = "backup_create"
+BACKUP_DELETE: Final = "backup_delete"
+BACKUP_RESTORE: Final = "backup_restore"
+RS_STOP: Final = "rs_stop"
+RS_RESTORE: Final = "rs_restore"
+RS_CPU_RAM: Final = "rs_cpu_ram"
+RS_SYSTEM_DISK_SIZE: Final = "rs_system_disk_size"
+RS_SYSTEM_DISK_BANDWIDTH: Final = "rs_system_disk_bandwidth"
+RS_ADDITIONAL_DISK: Final = "rs_additional_disk"
+RS_ADDITIONAL_DISK_SIZE: Final = "rs_additional_disk_size"
+RS_ADDITIONAL_DISK_BANDWIDTH: Final = "rs_additional_disk_bandwidth"
+RS_NETWORK: Final = "rs_network"
+RS_FIREWALL: Final = "rs_firewall"
+RS_START: Final = "rs_start"
+ERROR_RESTORE: Final = "error_restore"
+"""A restore failed: never retried automatically; the client or staff restore again (any backup) or reinstall."""
+
 # --- Other lifecycle states (SPEC S6).
 SUSPENDED: Final = "suspended"
 TERMINATE: Final = "terminate"
@@ -86,10 +120,43 @@ CHANGE_PACKAGE_STATES: Final = (
     CP_FIREWALL,
     CP_START,
 )
+SNAPSHOT_STATES: Final = (
+    SNAPSHOT_CREATE,
+    SNAPSHOT_DELETE,
+    SNAPSHOT_ROLLBACK,
+    SR_ROLLBACK,
+    SR_CPU_RAM,
+    SR_SYSTEM_DISK_SIZE,
+    SR_SYSTEM_DISK_BANDWIDTH,
+    SR_ADDITIONAL_DISK,
+    SR_ADDITIONAL_DISK_SIZE,
+    SR_ADDITIONAL_DISK_BANDWIDTH,
+    SR_NETWORK,
+    SR_START,
+)
+BACKUP_STATES: Final = (
+    BACKUP_CREATE,
+    BACKUP_DELETE,
+    BACKUP_RESTORE,
+    RS_STOP,
+    RS_RESTORE,
+    RS_CPU_RAM,
+    RS_SYSTEM_DISK_SIZE,
+    RS_SYSTEM_DISK_BANDWIDTH,
+    RS_ADDITIONAL_DISK,
+    RS_ADDITIONAL_DISK_SIZE,
+    RS_ADDITIONAL_DISK_BANDWIDTH,
+    RS_NETWORK,
+    RS_FIREWALL,
+    RS_START,
+)
 ALL_STATES: Final = (
     *DEPLOY_STATES,
     READY,
     *CHANGE_PACKAGE_STATES,
+    *SNAPSHOT_STATES,
+    *BACKUP_STATES,
+    ERROR_RESTORE,
     SUSPENDED,
     TERMINATE,
     ERROR_TERMINATE,

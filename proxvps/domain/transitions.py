@@ -41,6 +41,10 @@ class Operation:
     one that arrives in any other state is refused."""
     preempts: bool = False
     """Starts at once from any state, cancelling the requests that wait (terminate: the client has left)."""
+    error_state: str = s.ERROR
+    """Where a failure no retry can fix stops the operation. ERROR (staff must act) unless the operation says
+    otherwise: a snapshot or backup that could not be made leaves the VM as it was, so the service is ready again
+    (the request and the log say why); a failed restore has its own state, from which it can be tried again."""
 
     def next(self, state: str) -> Transition | None:
         """The transition out of `state`, or None when the operation has nothing more to do there."""
@@ -129,7 +133,133 @@ CHANGE_PACKAGE = Operation(
     starts_from=frozenset({s.READY}),
 )
 
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (DEPLOY, CHANGE_PACKAGE)}
+PACKAGE_STEPS: tuple[tuple[str, str], ...] = (
+    ("set_cpu_ram", N_("Set CPU & RAM")),
+    ("resize_system_disk", N_("Resize system disk")),
+    ("system_disk_io", N_("Set system disk I/O")),
+    ("additional_disk", N_("Additional disk")),
+    ("resize_additional_disk", N_("Resize additional disk")),
+    ("additional_disk_io", N_("Set additional disk I/O")),
+    ("network", N_("Configure network")),
+)
+"""The change-package steps (step name, label) that bring a VM's hardware back to its package after its config
+was replaced by an older one (a backup restored, a snapshot rolled back). They compare before they write, and
+never shrink a disk (SPEC S5, S9)."""
+
+
+def _chain(source: str, steps: tuple[tuple[str, str], ...], targets: tuple[str, ...]) -> tuple[Transition, ...]:
+    """Transitions that run `steps` in order from `source`, each ending in the matching state of `targets`."""
+    sources = (source, *targets[:-1])
+    return tuple(
+        Transition(src, step, label, target) for src, (step, label), target in zip(sources, steps, targets, strict=True)
+    )
+
+
+SNAPSHOT_CREATE = Operation(
+    name="snapshot_create",
+    title="SnapshotCreate",
+    label=N_("Create snapshot"),
+    transitions=(Transition(s.SNAPSHOT_CREATE, "create_snapshot", N_("Create snapshot"), s.READY),),
+    starts_from=frozenset({s.READY}),
+    error_state=s.READY,
+)
+
+SNAPSHOT_DELETE = Operation(
+    name="snapshot_delete",
+    title="SnapshotDelete",
+    label=N_("Delete snapshot"),
+    transitions=(Transition(s.SNAPSHOT_DELETE, "delete_snapshot", N_("Delete snapshot"), s.READY),),
+    starts_from=frozenset({s.READY}),
+    error_state=s.READY,
+)
+
+SNAPSHOT_ROLLBACK = Operation(
+    name="snapshot_rollback",
+    title="SnapshotRollback",
+    label=N_("Roll back to snapshot"),
+    transitions=(
+        Transition(s.SNAPSHOT_ROLLBACK, "rollback_snapshot", N_("Roll back to snapshot"), s.SR_ROLLBACK),
+        *_chain(
+            s.SR_ROLLBACK,
+            PACKAGE_STEPS,
+            (
+                s.SR_CPU_RAM,
+                s.SR_SYSTEM_DISK_SIZE,
+                s.SR_SYSTEM_DISK_BANDWIDTH,
+                s.SR_ADDITIONAL_DISK,
+                s.SR_ADDITIONAL_DISK_SIZE,
+                s.SR_ADDITIONAL_DISK_BANDWIDTH,
+                s.SR_NETWORK,
+            ),
+        ),
+        Transition(s.SR_NETWORK, "start", N_("Start VM"), s.SR_START),
+        Transition(s.SR_START, "verify_running", N_("Verify running"), s.READY),
+    ),
+    starts_from=frozenset({s.READY}),
+)
+"""A failed rollback stops in ERROR: with several disks, Proxmox may have rolled some back and not others."""
+
+BACKUP_CREATE = Operation(
+    name="backup_create",
+    title="BackupCreate",
+    label=N_("Create backup"),
+    transitions=(Transition(s.BACKUP_CREATE, "create_backup", N_("Create backup"), s.READY),),
+    starts_from=frozenset({s.READY}),
+    error_state=s.READY,
+)
+
+BACKUP_DELETE = Operation(
+    name="backup_delete",
+    title="BackupDelete",
+    label=N_("Delete backup"),
+    transitions=(Transition(s.BACKUP_DELETE, "delete_backup", N_("Delete backup"), s.READY),),
+    starts_from=frozenset({s.READY}),
+    error_state=s.READY,
+)
+
+BACKUP_RESTORE = Operation(
+    name="backup_restore",
+    title="BackupRestore",
+    label=N_("Restore backup"),
+    transitions=(
+        Transition(s.BACKUP_RESTORE, "shut_down", N_("Stop VM"), s.RS_STOP),
+        Transition(s.RS_STOP, "restore_backup", N_("Restore backup"), s.RS_RESTORE),
+        *_chain(
+            s.RS_RESTORE,
+            (*PACKAGE_STEPS, ("firewall", N_("Configure firewall"))),
+            (
+                s.RS_CPU_RAM,
+                s.RS_SYSTEM_DISK_SIZE,
+                s.RS_SYSTEM_DISK_BANDWIDTH,
+                s.RS_ADDITIONAL_DISK,
+                s.RS_ADDITIONAL_DISK_SIZE,
+                s.RS_ADDITIONAL_DISK_BANDWIDTH,
+                s.RS_NETWORK,
+                s.RS_FIREWALL,
+            ),
+        ),
+        Transition(s.RS_FIREWALL, "start", N_("Start VM"), s.RS_START),
+        Transition(s.RS_START, "verify_running_and_mail_restored", N_("Verify running + Email"), s.READY),
+    ),
+    starts_from=frozenset({s.READY, s.ERROR_RESTORE}),
+    error_state=s.ERROR_RESTORE,
+)
+"""The firewall is written again too: the archive brings back the VM's firewall file as it was when the backup was
+made, whose anti-spoofing IPSet may list addresses the service no longer has."""
+
+OPERATIONS: dict[str, Operation] = {
+    op.name: op
+    for op in (
+        DEPLOY,
+        CHANGE_PACKAGE,
+        SNAPSHOT_CREATE,
+        SNAPSHOT_DELETE,
+        SNAPSHOT_ROLLBACK,
+        BACKUP_CREATE,
+        BACKUP_DELETE,
+        BACKUP_RESTORE,
+    )
+}
 
 
 def operation_for(state: str) -> Operation | None:

@@ -242,6 +242,14 @@ class Plan(models.Model):
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
         ordering = ["name"]
+        constraints = [
+            # removeOldSnapshots deletes what is older than this: a 0 that skipped the form's validators would
+            # delete every snapshot as soon as it is made (SPEC S8: 1 to 10 days).
+            models.CheckConstraint(
+                condition=Q(snapshot_lifetime_days__gte=1) & Q(snapshot_lifetime_days__lte=10),
+                name="plan_snapshot_lifetime_1_to_10_days",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -381,3 +389,28 @@ class ActionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.operation}: {self.step} {self.result}"
+
+
+class BackupSchedule(models.Model):
+    """When a service's automatic backups run (SPEC S9): the weekdays its client picked, at a time of day drawn at
+    random each time the schedule is saved, so that backups spread over the day instead of all starting at once."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="backup_schedule")
+    weekdays = models.CharField(
+        _("weekdays"),
+        max_length=7,
+        help_text=_("ISO weekday numbers, 1 = Monday to 7 = Sunday, in order: 135 is Monday, Wednesday, Friday."),
+    )
+    time_of_day = models.TimeField(_("time of day"), help_text=_("Local time; drawn at random on every save."))
+    last_run_on = models.DateField(
+        _("last run on"), null=True, blank=True, help_text=_("The day the last scheduled backup was asked for.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("backup schedule")
+        verbose_name_plural = _("backup schedules")
+        ordering = ["time_of_day", "service"]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.weekdays} at {self.time_of_day:%H:%M}"

@@ -106,6 +106,17 @@ class StepContext:
             raise LookupError(_("The service has no VMID yet."))
         return self.service.vmid
 
+    def param(self, key: str, default: str | None = None) -> str:
+        """A parameter of the request whose operation runs (a snapshot's name, a backup's volume id); without a
+        default, one the request must have."""
+        request = self.service.request
+        value = request.params.get(key) if request is not None else None
+        if value is None or value == "":
+            if default is None:
+                raise LookupError(_("The request for this operation has no %(key)s.") % {"key": key})
+            return default
+        return str(value)
+
     # ------------------------------------------------------------ records
 
     def record(self, **fields: Any) -> None:

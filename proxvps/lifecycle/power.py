@@ -29,24 +29,31 @@ def change_needs_stop(ctx: StepContext) -> bool:
     )
 
 
-def stop_for_change(ctx: StepContext) -> Outcome:
-    """Stop once, at the start of a change, and only if something will change."""
+def shut_down(ctx: StepContext) -> Outcome:
+    """Shut the VM down (forced after SHUTDOWN_TIMEOUT seconds) unless it is stopped already. The pass's cluster
+    snapshot is then stale about this VM, so the start step reads it again rather than see it still running."""
     pending = ctx.pending("shutdown")
     if pending is not None:
         if isinstance(pending, Wait):
             return pending
+        ctx.run.stale(ctx.server)
         status = _status(ctx)
         if status != "stopped":
             return Failed(_("VM did not stop (status: %(status)s). Will retry.") % {"status": status})
         return Done()
-    if not change_needs_stop(ctx):
-        return Done(hardware.NO_CHANGE)
     if _status(ctx) == "stopped":
         return Done(_("skip - already stopped"))
     return ctx.start(
         lambda: ctx.client.shutdown(ctx.service.node, ctx.vmid, timeout=SHUTDOWN_TIMEOUT, force_stop=True),
         "shutdown",
     )
+
+
+def stop_for_change(ctx: StepContext) -> Outcome:
+    """Stop once, at the start of a change, and only if something will change."""
+    if not ctx.service.task_upid and not change_needs_stop(ctx):
+        return Done(hardware.NO_CHANGE)
+    return shut_down(ctx)
 
 
 def start(ctx: StepContext) -> Outcome:

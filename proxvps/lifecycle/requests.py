@@ -13,21 +13,52 @@ of the next one, whichever process makes it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proxvps.domain.transitions import ACTIVE_STATES, OPERATIONS, Operation, operation_for
 from proxvps.inventory.choices import RequestStatus, StepResult
+from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import OperationRequest, Service
 from proxvps.lifecycle.advance import advance
+from proxvps.proxmox import ProxmoxClient, ProxmoxError
+
+OPEN = (RequestStatus.PENDING, RequestStatus.STARTED)
 
 
 class OrderRefused(ValueError):  # noqa: N818 - a refusal, not a failure: the message is the answer
     """The order, change or operation cannot be accepted as given; the message says why in one sentence."""
+
+
+def open_requests(service: Service, operation: Operation) -> QuerySet[OperationRequest]:
+    """The service's requests for `operation` that wait or run: what a count limit or a duplicate check must
+    count besides what Proxmox has now."""
+    return OperationRequest.objects.filter(service=service, operation=operation.name, status__in=OPEN)
+
+
+@contextmanager
+def checking_vm(service: Service) -> Iterator[ProxmoxClient]:
+    """A client of the service's cluster for checking a request against its VM (a count limit, a name), inside a
+    transaction that holds the service's row lock until the request is submitted: two requests checked against the
+    same count are checked one after the other. A Proxmox error becomes a refusal that says so."""
+    if service.server is None or service.vmid is None or not service.node:
+        raise OrderRefused(_("Service %(sid)s has no VM yet.") % {"sid": service.billing_service_id})
+    with transaction.atomic():
+        Service.objects.select_for_update().get(pk=service.pk)
+        try:
+            with client_for(service.server) as client:
+                yield client
+        except ProxmoxError as error:
+            raise OrderRefused(
+                _("Proxmox could not be asked about service %(sid)s: %(error)s")
+                % {"sid": service.billing_service_id, "error": error}
+            ) from error
 
 
 def _label(operation: Operation) -> str:

@@ -14,12 +14,21 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps.domain import states
 from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
-from proxvps.lifecycle import addresses, cloudinit, hardware, networking, power, provisioning, requests
+from proxvps.lifecycle import (
+    addresses,
+    backups,
+    cloudinit,
+    hardware,
+    networking,
+    power,
+    provisioning,
+    requests,
+    snapshots,
+)
 from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
@@ -51,6 +60,14 @@ STEPS: dict[str, Step] = {
     "verify_running": power.verify_running,
     "update_addresses": addresses.update_addresses,
     "stop_for_change": power.stop_for_change,
+    "shut_down": power.shut_down,
+    "create_snapshot": snapshots.create_snapshot,
+    "delete_snapshot": snapshots.delete_snapshot,
+    "rollback_snapshot": snapshots.rollback_snapshot,
+    "create_backup": backups.create_backup,
+    "delete_backup": backups.delete_backup,
+    "restore_backup": backups.restore_backup,
+    "verify_running_and_mail_restored": backups.verify_running_and_mail_restored,
 }
 
 
@@ -155,7 +172,7 @@ class _Run:
             owner=self.owner,
             operation=self.operation.name,
             step=label,
-            to_state=source if outcome.retryable else states.ERROR,
+            to_state=source if outcome.retryable else self.operation.error_state,
             result=StepResult.ERROR,
             message=outcome.message,
             started_at=started,
@@ -180,8 +197,9 @@ def process_service(service_id: int, owner: str, listener: RunListener, ctx: Pas
     if operation is None or service.lease_owner != owner:
         name = operation.name if operation else ""
         return RunReport(service.pk, service.billing_service_id, name, "idle", service.state, "", 0)
-    step_ctx = StepContext(service, owner, ctx)
     while True:
+        # A context per operation: what one resolved (the package's resources) may differ for the next.
+        step_ctx = StepContext(service, owner, ctx)
         run = _Run(service, operation, owner, listener)
         listener.started(RunHeader(service.pk, service.billing_service_id, service.vmid, operation.name, service.state))
         try:
@@ -192,9 +210,14 @@ def process_service(service_id: int, owner: str, listener: RunListener, ctx: Pas
                     if isinstance(outcome, Wait):
                         return run.report("waiting", outcome.reason)
                     assert isinstance(outcome, Failed)
-                    if not outcome.retryable:
-                        requests.fail(service, outcome.message)
-                    return run.report("paused" if outcome.retryable else "failed", outcome.message)
+                    if outcome.retryable:
+                        return run.report("paused", outcome.message)
+                    # The requests that waited start now if they may start from where this one stopped (a
+                    # snapshot that failed leaves the service ready), and are refused if not; the next run runs them.
+                    requests.fail(service, outcome.message)
+                    report = run.report("failed", outcome.message)
+                    requests.complete(service)
+                    return report
         except LeaseLostError:
             return run.report("idle", _("the service changed under this run; another worker or staff took it over"))
         following = requests.complete(service)
