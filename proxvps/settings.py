@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "proxvps.ipam",
     "proxvps.api",
     "proxvps.worker",
+    "proxvps.web",
 ]
 
 MIDDLEWARE = [

@@ -41,6 +41,14 @@ class Operation:
     one that arrives in any other state is refused."""
     preempts: bool = False
     """Starts at once from any state, cancelling the requests that wait (terminate: the client has left)."""
+    done_in: frozenset[str] = frozenset()
+    """The idle states in which the operation has nothing to do: a request there is answered as already done, not
+    refused (a billing system that suspends a suspended service, or terminates a removed one, gets its answer)."""
+    failure_state: str = s.ERROR
+    """Where a failure that is not retried leaves the service, for staff to act."""
+    retries: bool = True
+    """Whether a retryable failure is tried again from the same state; False: every failure is final (terminate:
+    never retried automatically while its VM may still exist, SPEC S6)."""
 
     def next(self, state: str) -> Transition | None:
         """The transition out of `state`, or None when the operation has nothing more to do there."""
@@ -129,7 +137,63 @@ CHANGE_PACKAGE = Operation(
     starts_from=frozenset({s.READY}),
 )
 
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (DEPLOY, CHANGE_PACKAGE)}
+SHUTDOWN_LABEL = N_("Shut down VM")
+FORCE_STOP_LABEL = N_("Force stop VM")
+
+SUSPEND = Operation(
+    name="suspend",
+    title="Suspend",
+    label=N_("Suspend"),
+    transitions=(
+        Transition(s.SUSPEND, "await_shutdown", SHUTDOWN_LABEL, s.SUSPEND_SHUTDOWN),
+        Transition(s.SUSPEND_SHUTDOWN, "force_stop", FORCE_STOP_LABEL, s.SUSPENDED),
+    ),
+    starts_from=frozenset({s.READY}),
+    done_in=frozenset({s.SUSPENDED}),
+)
+
+UNSUSPEND = Operation(
+    name="unsuspend",
+    title="Unsuspend",
+    label=N_("Unsuspend"),
+    transitions=(
+        Transition(s.UNSUSPEND, "start", N_("Start VM"), s.UNSUSPEND_STARTING),
+        Transition(s.UNSUSPEND_STARTING, "verify_running", N_("Verify running"), s.READY),
+    ),
+    starts_from=frozenset({s.SUSPENDED}),
+    done_in=frozenset({s.READY}),
+)
+
+TERMINATE = Operation(
+    name="terminate",
+    title="Terminate",
+    label=N_("Terminate"),
+    transitions=(
+        Transition(s.TERMINATE, "await_shutdown", SHUTDOWN_LABEL, s.TERMINATE_SHUTDOWN),
+        Transition(s.TERMINATE_SHUTDOWN, "force_stop", FORCE_STOP_LABEL, s.TERMINATE_STOPPED),
+        Transition(s.TERMINATE_STOPPED, "remove_backups", N_("Remove backups"), s.TERMINATE_BACKUPS_REMOVED),
+        Transition(
+            s.TERMINATE_BACKUPS_REMOVED, "remove_snapshots", N_("Remove snapshots"), s.TERMINATE_SNAPSHOTS_REMOVED
+        ),
+        Transition(
+            s.TERMINATE_SNAPSHOTS_REMOVED, "delete_dns_records", N_("Delete DNS records"), s.TERMINATE_DNS_DELETED
+        ),
+        Transition(
+            s.TERMINATE_DNS_DELETED,
+            "remove_firewall_objects",
+            N_("Remove firewall objects"),
+            s.TERMINATE_FIREWALL_REMOVED,
+        ),
+        Transition(s.TERMINATE_FIREWALL_REMOVED, "delete_vm", N_("Delete VM"), s.TERMINATE_VM_DELETED),
+        Transition(s.TERMINATE_VM_DELETED, "free_ips_and_vmid", N_("Free IPs and VMID"), s.REMOVE),
+    ),
+    preempts=True,
+    done_in=frozenset({s.REMOVE}),
+    failure_state=s.ERROR_TERMINATE,
+    retries=False,
+)
+
+OPERATIONS: dict[str, Operation] = {op.name: op for op in (DEPLOY, CHANGE_PACKAGE, SUSPEND, UNSUSPEND, TERMINATE)}
 
 
 def operation_for(state: str) -> Operation | None:

@@ -14,12 +14,22 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps.domain import states
 from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
-from proxvps.lifecycle import addresses, cloudinit, hardware, networking, power, provisioning, requests
+from proxvps.lifecycle import (
+    addresses,
+    cloudinit,
+    dnsrecords,
+    hardware,
+    networking,
+    power,
+    provisioning,
+    requests,
+    stopping,
+    terminate,
+)
 from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
@@ -51,6 +61,14 @@ STEPS: dict[str, Step] = {
     "verify_running": power.verify_running,
     "update_addresses": addresses.update_addresses,
     "stop_for_change": power.stop_for_change,
+    "await_shutdown": stopping.await_shutdown,
+    "force_stop": stopping.force_stop,
+    "remove_backups": terminate.remove_backups,
+    "remove_snapshots": terminate.remove_snapshots,
+    "delete_dns_records": dnsrecords.delete_records,
+    "remove_firewall_objects": terminate.remove_firewall,
+    "delete_vm": terminate.delete_vm,
+    "free_ips_and_vmid": terminate.free_ips_and_vmid,
 }
 
 
@@ -112,6 +130,10 @@ class _Run:
             )
         )
 
+    def final(self, failure: Failed) -> bool:
+        """Whether the failure stops the operation in its failure state (staff must act) rather than being retried."""
+        return not failure.retryable or not self.operation.retries
+
     def apply(self, transition: Transition, outcome: Outcome, started: datetime, duration: float) -> bool:
         """Record the outcome; True when the run goes on to the next step."""
         source = self.service.state
@@ -143,24 +165,26 @@ class _Run:
                 message=outcome.reason,
                 started_at=started,
                 duration=duration,
-                log=outcome.started,
+                log=outcome.logged,
                 next_attempt_at=due_in(outcome.after),
             )
-            if outcome.started:
-                # A line when the task starts; not one per look at it, which would flood a long migration's log.
+            if outcome.logged:
+                # A line when the task starts and a heartbeat in a long wait; not one per look, which would flood a
+                # long migration's log.
                 self.tell(transition, "waiting", "", outcome.reason, source, duration)
             return False
+        final = self.final(outcome)
         advance(
             self.service,
             owner=self.owner,
             operation=self.operation.name,
             step=label,
-            to_state=source if outcome.retryable else states.ERROR,
+            to_state=self.operation.failure_state if final else source,
             result=StepResult.ERROR,
             message=outcome.message,
             started_at=started,
             duration=duration,
-            next_attempt_at=due_in(retry_delay(outcome)) if outcome.retryable else None,
+            next_attempt_at=None if final else due_in(retry_delay(outcome)),
         )
         self.tell(transition, "error", "", outcome.message, source, duration)
         return False
@@ -192,9 +216,10 @@ def process_service(service_id: int, owner: str, listener: RunListener, ctx: Pas
                     if isinstance(outcome, Wait):
                         return run.report("waiting", outcome.reason)
                     assert isinstance(outcome, Failed)
-                    if not outcome.retryable:
+                    if run.final(outcome):
                         requests.fail(service, outcome.message)
-                    return run.report("paused" if outcome.retryable else "failed", outcome.message)
+                        return run.report("failed", outcome.message)
+                    return run.report("paused", outcome.message)
         except LeaseLostError:
             return run.report("idle", _("the service changed under this run; another worker or staff took it over"))
         following = requests.complete(service)
