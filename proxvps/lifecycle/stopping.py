@@ -46,10 +46,12 @@ def _still_running(ctx: StepContext, waited: float, window: int) -> Wait:
 
 
 def _stopped(ctx: StepContext) -> Done:
-    """The VM is stopped: after how long, when this step asked; a skip when nobody had asked (it was stopped)."""
+    """The VM is stopped: after how long, when this step asked; a skip when nobody had asked (it was stopped).
+    The pass's cluster snapshot, which may still show it running, is read again when next asked (a start)."""
     requested = bool(ctx.service.task_upid)
     if requested:
         ctx.record(task_upid="")
+    ctx.run.stale(ctx.server)
     if ctx.service.step_started_at is not None:
         return Done(_("stopped after %(waited)ds") % {"waited": _waited(ctx)})
     return Done() if requested else Done(_("skip - already stopped"))

@@ -126,6 +126,9 @@ def test_a_graceful_terminate_removes_vm_backups_snapshots_and_frees_ips_and_vmi
     assert (ready.state, ready.vmid, ready.node) == (states.REMOVE, None, "")
     assert not _exists(sandbox, vmid)
     assert _backups(cluster, node, vmid) == []
+    assert ("DELETE", f"/api2/json/nodes/{node}/qemu/{vmid}/snapshot/before-upgrade") in {
+        (method, path) for method, path, _body in sandbox.pve.requests
+    }
     assert addresses_of(ready) == []
     assert OperationRequest.objects.get(pk=request.pk).status == RequestStatus.DONE
     assert _power_posts(sandbox, vmid, "stop") == 0
