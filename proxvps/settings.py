@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "proxvps.api",
     "proxvps.worker",
     "proxvps.mail",
+    "proxvps.web",
 ]
 
 MIDDLEWARE = [

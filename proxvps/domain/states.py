@@ -79,13 +79,31 @@ ERROR_RESTORE: Final = "error_restore"
 """A restore failed: never retried automatically; the client or staff restore again (any backup) or reinstall."""
 
 # --- Other lifecycle states (SPEC S6).
+# --- Suspend and unsuspend (SPEC S6).
+SUSPEND: Final = "suspend"
+"""Suspend requested: the worker shuts the VM down (and stops it if the guest ignores the shutdown)."""
+SUSPEND_SHUTDOWN: Final = "suspend_shutdown"
+"""The graceful window is over: the VM stopped, or it is forced to stop next."""
 SUSPENDED: Final = "suspended"
+"""The VM is stopped on the billing system's word and the client area is locked, until an unsuspend."""
+UNSUSPEND: Final = "unsuspend"
+UNSUSPEND_STARTING: Final = "unsuspend_starting"
+
+# --- Terminate (SPEC S6).
 TERMINATE: Final = "terminate"
-"""Terminate requested: the worker stops, cleans up and deletes the VM."""
+"""Terminate requested (a stop request was sent): the worker stops, cleans up and deletes the VM."""
+TERMINATE_SHUTDOWN: Final = "terminate_shutdown"
+"""The graceful window is over: the VM stopped, or it is forced to stop next."""
+TERMINATE_STOPPED: Final = "terminate_stopped"
+TERMINATE_BACKUPS_REMOVED: Final = "terminate_backups_removed"
+TERMINATE_SNAPSHOTS_REMOVED: Final = "terminate_snapshots_removed"
+TERMINATE_DNS_DELETED: Final = "terminate_dns_deleted"
+TERMINATE_FIREWALL_REMOVED: Final = "terminate_firewall_removed"
+TERMINATE_VM_DELETED: Final = "terminate_vm_deleted"
 ERROR_TERMINATE: Final = "error_terminate"
 """Terminate failed: never retried automatically; record and addresses are kept until staff act."""
 REMOVE: Final = "remove"
-"""The VM is gone (or staff force-marked it so); the addresses are free again."""
+"""The VM is gone (or staff force-marked it so); the addresses and the VMID are free again."""
 ERROR: Final = "error"
 """A step failed in a way a retry cannot fix (missing template, bad plan); staff must act."""
 
@@ -150,6 +168,18 @@ BACKUP_STATES: Final = (
     RS_FIREWALL,
     RS_START,
 )
+SUSPEND_STATES: Final = (SUSPEND, SUSPEND_SHUTDOWN)
+UNSUSPEND_STATES: Final = (UNSUSPEND, UNSUSPEND_STARTING)
+TERMINATE_STATES: Final = (
+    TERMINATE,
+    TERMINATE_SHUTDOWN,
+    TERMINATE_STOPPED,
+    TERMINATE_BACKUPS_REMOVED,
+    TERMINATE_SNAPSHOTS_REMOVED,
+    TERMINATE_DNS_DELETED,
+    TERMINATE_FIREWALL_REMOVED,
+    TERMINATE_VM_DELETED,
+)
 ALL_STATES: Final = (
     *DEPLOY_STATES,
     READY,
@@ -157,9 +187,16 @@ ALL_STATES: Final = (
     *SNAPSHOT_STATES,
     *BACKUP_STATES,
     ERROR_RESTORE,
+    *SUSPEND_STATES,
     SUSPENDED,
-    TERMINATE,
+    *UNSUSPEND_STATES,
+    *TERMINATE_STATES,
     ERROR_TERMINATE,
     REMOVE,
     ERROR,
 )
+LOCKED_STATES: Final = frozenset(
+    (*SUSPEND_STATES, SUSPENDED, *UNSUSPEND_STATES, *TERMINATE_STATES, ERROR_TERMINATE, REMOVE)
+)
+"""States in which the client area and the client API refuse the client: suspended (or on the way in or out of
+it), and terminated (the client has left; SPEC S6)."""

@@ -41,10 +41,14 @@ class Operation:
     one that arrives in any other state is refused."""
     preempts: bool = False
     """Starts at once from any state, cancelling the requests that wait (terminate: the client has left)."""
-    error_state: str = s.ERROR
-    """Where a failure no retry can fix stops the operation. ERROR (staff must act) unless the operation says
-    otherwise: a snapshot or backup that could not be made leaves the VM as it was, so the service is ready again
-    (the request and the log say why); a failed restore has its own state, from which it can be tried again."""
+    done_in: frozenset[str] = frozenset()
+    """The idle states in which the operation has nothing to do: a request there is answered as already done, not
+    refused (a billing system that suspends a suspended service, or terminates a removed one, gets its answer)."""
+    failure_state: str = s.ERROR
+    """Where a failure that is not retried leaves the service, for staff to act."""
+    retries: bool = True
+    """Whether a retryable failure is tried again from the same state; False: every failure is final (terminate:
+    never retried automatically while its VM may still exist, SPEC S6)."""
 
     def next(self, state: str) -> Transition | None:
         """The transition out of `state`, or None when the operation has nothing more to do there."""
@@ -161,7 +165,7 @@ SNAPSHOT_CREATE = Operation(
     label=N_("Create snapshot"),
     transitions=(Transition(s.SNAPSHOT_CREATE, "create_snapshot", N_("Create snapshot"), s.READY),),
     starts_from=frozenset({s.READY}),
-    error_state=s.READY,
+    failure_state=s.READY,
 )
 
 SNAPSHOT_DELETE = Operation(
@@ -170,7 +174,7 @@ SNAPSHOT_DELETE = Operation(
     label=N_("Delete snapshot"),
     transitions=(Transition(s.SNAPSHOT_DELETE, "delete_snapshot", N_("Delete snapshot"), s.READY),),
     starts_from=frozenset({s.READY}),
-    error_state=s.READY,
+    failure_state=s.READY,
 )
 
 SNAPSHOT_ROLLBACK = Operation(
@@ -205,7 +209,7 @@ BACKUP_CREATE = Operation(
     label=N_("Create backup"),
     transitions=(Transition(s.BACKUP_CREATE, "create_backup", N_("Create backup"), s.READY),),
     starts_from=frozenset({s.READY}),
-    error_state=s.READY,
+    failure_state=s.READY,
 )
 
 BACKUP_DELETE = Operation(
@@ -214,7 +218,7 @@ BACKUP_DELETE = Operation(
     label=N_("Delete backup"),
     transitions=(Transition(s.BACKUP_DELETE, "delete_backup", N_("Delete backup"), s.READY),),
     starts_from=frozenset({s.READY}),
-    error_state=s.READY,
+    failure_state=s.READY,
 )
 
 BACKUP_RESTORE = Operation(
@@ -242,10 +246,66 @@ BACKUP_RESTORE = Operation(
         Transition(s.RS_START, "verify_running_and_mail_restored", N_("Verify running + Email"), s.READY),
     ),
     starts_from=frozenset({s.READY, s.ERROR_RESTORE}),
-    error_state=s.ERROR_RESTORE,
+    failure_state=s.ERROR_RESTORE,
 )
 """The firewall is written again too: the archive brings back the VM's firewall file as it was when the backup was
 made, whose anti-spoofing IPSet may list addresses the service no longer has."""
+
+SHUTDOWN_LABEL = N_("Shut down VM")
+FORCE_STOP_LABEL = N_("Force stop VM")
+
+SUSPEND = Operation(
+    name="suspend",
+    title="Suspend",
+    label=N_("Suspend"),
+    transitions=(
+        Transition(s.SUSPEND, "await_shutdown", SHUTDOWN_LABEL, s.SUSPEND_SHUTDOWN),
+        Transition(s.SUSPEND_SHUTDOWN, "force_stop", FORCE_STOP_LABEL, s.SUSPENDED),
+    ),
+    starts_from=frozenset({s.READY}),
+    done_in=frozenset({s.SUSPENDED}),
+)
+
+UNSUSPEND = Operation(
+    name="unsuspend",
+    title="Unsuspend",
+    label=N_("Unsuspend"),
+    transitions=(
+        Transition(s.UNSUSPEND, "start", N_("Start VM"), s.UNSUSPEND_STARTING),
+        Transition(s.UNSUSPEND_STARTING, "verify_running", N_("Verify running"), s.READY),
+    ),
+    starts_from=frozenset({s.SUSPENDED}),
+    done_in=frozenset({s.READY}),
+)
+
+TERMINATE = Operation(
+    name="terminate",
+    title="Terminate",
+    label=N_("Terminate"),
+    transitions=(
+        Transition(s.TERMINATE, "await_shutdown", SHUTDOWN_LABEL, s.TERMINATE_SHUTDOWN),
+        Transition(s.TERMINATE_SHUTDOWN, "force_stop", FORCE_STOP_LABEL, s.TERMINATE_STOPPED),
+        Transition(s.TERMINATE_STOPPED, "remove_backups", N_("Remove backups"), s.TERMINATE_BACKUPS_REMOVED),
+        Transition(
+            s.TERMINATE_BACKUPS_REMOVED, "remove_snapshots", N_("Remove snapshots"), s.TERMINATE_SNAPSHOTS_REMOVED
+        ),
+        Transition(
+            s.TERMINATE_SNAPSHOTS_REMOVED, "delete_dns_records", N_("Delete DNS records"), s.TERMINATE_DNS_DELETED
+        ),
+        Transition(
+            s.TERMINATE_DNS_DELETED,
+            "remove_firewall_objects",
+            N_("Remove firewall objects"),
+            s.TERMINATE_FIREWALL_REMOVED,
+        ),
+        Transition(s.TERMINATE_FIREWALL_REMOVED, "delete_vm", N_("Delete VM"), s.TERMINATE_VM_DELETED),
+        Transition(s.TERMINATE_VM_DELETED, "free_ips_and_vmid", N_("Free IPs and VMID"), s.REMOVE),
+    ),
+    preempts=True,
+    done_in=frozenset({s.REMOVE}),
+    failure_state=s.ERROR_TERMINATE,
+    retries=False,
+)
 
 OPERATIONS: dict[str, Operation] = {
     op.name: op
@@ -258,6 +318,9 @@ OPERATIONS: dict[str, Operation] = {
         BACKUP_CREATE,
         BACKUP_DELETE,
         BACKUP_RESTORE,
+        SUSPEND,
+        UNSUSPEND,
+        TERMINATE,
     )
 }
 

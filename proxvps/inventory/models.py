@@ -334,6 +334,12 @@ class Service(models.Model):
         """The state as a person reads it."""
         return str(ServiceState(self.state).label) if self.state in ServiceState.values else self.state
 
+    @property
+    def is_locked(self) -> bool:
+        """True when the client area and the client API must refuse the client: the service is suspended (or on the
+        way in or out of it) or terminated (SPEC S6). Staff and the billing system are not locked out."""
+        return self.state in states.LOCKED_STATES
+
 
 class OperationRequest(models.Model):
     """One operation asked for a service (by the billing system, staff, a client or a periodic task): what, with

@@ -5,7 +5,8 @@ Every operation other than the deploy an order starts (change package, terminate
 idle in a state the operation may start from starts it at once; one made while another operation is in flight
 waits its turn and starts when that one completes (SPEC S9: while a backup or restore runs, every other operation
 on the VM waits, and the log says so); one made in any other state (error, removed, ...) is refused with one
-sentence and changes nothing. Terminate preempts: it starts at once and cancels what waits.
+sentence and changes nothing; one made in a state where the operation has nothing to do (a suspend of a suspended
+service) is answered as done. Terminate preempts: it starts at once and cancels what runs and what waits.
 
 `submit` and `complete` lock the service row, so a request never slips between an operation's end and the start
 of the next one, whichever process makes it.
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,26 +66,35 @@ def _label(operation: Operation) -> str:
     return _(operation.label)
 
 
-def _start(service: Service, request: OperationRequest, operation: Operation) -> None:
-    """Put the locked service in the operation's first state, with the request's field changes."""
+def _requested(operation: Operation) -> str:
+    return _("%(operation)s requested") % {"operation": _label(operation)}
+
+
+def _start(service: Service, request: OperationRequest, operation: Operation, note: str = "") -> None:
+    """Put the locked service in the operation's first state, with the request's field changes (which may name the
+    task the request already started: terminate's stop request)."""
     now = timezone.now()
+    fields: dict[str, Any] = {"task_upid": "", "next_attempt_at": None, **request.fields}
     advance(
         service,
         owner=None,
         operation=operation.name,
-        step=_("%(operation)s requested") % {"operation": _label(operation)},
+        step=_requested(operation),
         to_state=operation.first_state,
         result=StepResult.SUCCESS,
+        message=note,
         started_at=now,
         duration=0.0,
         request=request,
-        task_upid="",
-        next_attempt_at=None,
-        **request.fields,
+        **fields,
     )
     request.status = RequestStatus.STARTED
     request.started_at = now
     request.save(update_fields=["status", "started_at"])
+
+
+def _already_done(service: Service) -> str:
+    return _("Nothing to do: the service is already %(state)s.") % {"state": service.state_label}
 
 
 def submit(
@@ -95,11 +105,13 @@ def submit(
     fields: Mapping[str, Any] | None = None,
     secret: str = "",
     requested_by: str = "",
+    note: str = "",
 ) -> OperationRequest:
-    """Ask for `operation` on `service`: started now, queued behind the operation in flight, or refused
-    (OrderRefused). `params` are what the operation's steps read (ctx.request.params); `fields` are Service
-    fields (by attribute name, JSON values: `plan_id`, `options`) written when it starts; `secret` is kept
-    encrypted (a new password). Validate before calling: a queued request is not checked again but for its
+    """Ask for `operation` on `service`: started now, queued behind the operation in flight, answered as done
+    (nothing to do in this state), or refused (OrderRefused). `params` are what the operation's steps read
+    (ctx.request.params); `fields` are Service fields (by attribute name, JSON values: `plan_id`, `options`) written
+    when it starts; `secret` is kept encrypted (a new password); `note` says in the request's log row what was done
+    at once (terminate's stop request). Validate before calling: a queued request is not checked again but for its
     state. Updates `service` in memory."""
     with transaction.atomic():
         locked = Service.objects.select_for_update().get(pk=service.pk)
@@ -107,6 +119,10 @@ def submit(
         if operation.preempts and locked.state in operation.states and locked.request is not None:
             return locked.request  # already under way: asking again changes nothing
         busy = locked.state in ACTIVE_STATES or waiting.exists()
+        if not busy and locked.state in operation.done_in:
+            request = _answer_done(locked, operation, params, requested_by)
+            service.refresh_from_db()
+            return request
         if not operation.preempts and not busy and locked.state not in operation.starts_from:
             raise OrderRefused(
                 _("%(operation)s is not possible while service %(sid)s is %(state)s.")
@@ -121,10 +137,13 @@ def submit(
             requested_by=requested_by,
         )
         if operation.preempts:
-            waiting.exclude(pk=request.pk).update(
-                status=RequestStatus.CANCELLED, message=_("Cancelled: the service is being terminated.")
+            cancelled = Q(status=RequestStatus.PENDING) | Q(pk=locked.request_id, status=RequestStatus.STARTED)
+            OperationRequest.objects.filter(cancelled, service=locked).exclude(pk=request.pk).update(
+                status=RequestStatus.CANCELLED,
+                finished_at=timezone.now(),
+                message=_("Cancelled: %(operation)s was requested.") % {"operation": _label(operation)},
             )
-            _start(locked, request, operation)
+            _start(locked, request, operation, note)
         elif busy:
             in_flight = operation_for(locked.state)
             advance(
@@ -140,9 +159,38 @@ def submit(
                 duration=0.0,
             )
         else:
-            _start(locked, request, operation)
+            _start(locked, request, operation, note)
     service.refresh_from_db()
     return request
+
+
+def _answer_done(
+    locked: Service, operation: Operation, params: Mapping[str, Any] | None, requested_by: str
+) -> OperationRequest:
+    """Record a request that has nothing to do as done, and say so in the service's log."""
+    now = timezone.now()
+    message = _already_done(locked)
+    advance(
+        locked,
+        owner=None,
+        operation=operation.name,
+        step=_requested(operation),
+        to_state=locked.state,
+        result=StepResult.SKIPPED,
+        message=message,
+        started_at=now,
+        duration=0.0,
+    )
+    return OperationRequest.objects.create(
+        service=locked,
+        operation=operation.name,
+        params=dict(params or {}),
+        requested_by=requested_by,
+        status=RequestStatus.DONE,
+        message=message,
+        started_at=now,
+        finished_at=now,
+    )
 
 
 def complete(service: Service) -> Operation | None:
@@ -158,19 +206,31 @@ def complete(service: Service) -> Operation | None:
         if current is None:
             for request in OperationRequest.objects.filter(service=locked, status=RequestStatus.PENDING):
                 operation = OPERATIONS[request.operation]
-                if operation.preempts or locked.state in operation.starts_from:
+                if locked.state in operation.done_in:
+                    request.status = RequestStatus.DONE
+                    request.message = _already_done(locked)
+                elif operation.preempts or locked.state in operation.starts_from:
                     _start(locked, request, operation)
                     current = operation
                     break
-                request.status = RequestStatus.REFUSED
+                else:
+                    request.status = RequestStatus.REFUSED
+                    request.message = _("%(operation)s is not possible while the service is %(state)s.") % {
+                        "operation": _label(operation),
+                        "state": locked.state_label,
+                    }
                 request.finished_at = timezone.now()
-                request.message = _("%(operation)s is not possible while the service is %(state)s.") % {
-                    "operation": _label(operation),
-                    "state": locked.state_label,
-                }
                 request.save(update_fields=["status", "finished_at", "message"])
     service.refresh_from_db()
     return current
+
+
+def cancel(service: Service, message: str) -> None:
+    """Staff took the service out of the worker's hands: the request in flight and those waiting are cancelled."""
+    in_flight = Q(pk=service.request_id, status=RequestStatus.STARTED)
+    OperationRequest.objects.filter(in_flight | Q(status=RequestStatus.PENDING), service=service).update(
+        status=RequestStatus.CANCELLED, finished_at=timezone.now(), message=message
+    )
 
 
 def fail(service: Service, message: str) -> None:

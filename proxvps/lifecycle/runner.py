@@ -22,12 +22,15 @@ from proxvps.lifecycle import (
     addresses,
     backups,
     cloudinit,
+    dnsrecords,
     hardware,
     networking,
     power,
     provisioning,
     requests,
     snapshots,
+    stopping,
+    terminate,
 )
 from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
 from proxvps.lifecycle.context import StepContext
@@ -68,6 +71,14 @@ STEPS: dict[str, Step] = {
     "delete_backup": backups.delete_backup,
     "restore_backup": backups.restore_backup,
     "verify_running_and_mail_restored": backups.verify_running_and_mail_restored,
+    "await_shutdown": stopping.await_shutdown,
+    "force_stop": stopping.force_stop,
+    "remove_backups": terminate.remove_backups,
+    "remove_snapshots": terminate.remove_snapshots,
+    "delete_dns_records": dnsrecords.delete_records,
+    "remove_firewall_objects": terminate.remove_firewall,
+    "delete_vm": terminate.delete_vm,
+    "free_ips_and_vmid": terminate.free_ips_and_vmid,
 }
 
 
@@ -129,6 +140,10 @@ class _Run:
             )
         )
 
+    def final(self, failure: Failed) -> bool:
+        """Whether the failure stops the operation in its failure state (staff must act) rather than being retried."""
+        return not failure.retryable or not self.operation.retries
+
     def apply(self, transition: Transition, outcome: Outcome, started: datetime, duration: float) -> bool:
         """Record the outcome; True when the run goes on to the next step."""
         source = self.service.state
@@ -160,24 +175,26 @@ class _Run:
                 message=outcome.reason,
                 started_at=started,
                 duration=duration,
-                log=outcome.started,
+                log=outcome.logged,
                 next_attempt_at=due_in(outcome.after),
             )
-            if outcome.started:
-                # A line when the task starts; not one per look at it, which would flood a long migration's log.
+            if outcome.logged:
+                # A line when the task starts and a heartbeat in a long wait; not one per look, which would flood a
+                # long migration's log.
                 self.tell(transition, "waiting", "", outcome.reason, source, duration)
             return False
+        final = self.final(outcome)
         advance(
             self.service,
             owner=self.owner,
             operation=self.operation.name,
             step=label,
-            to_state=source if outcome.retryable else self.operation.error_state,
+            to_state=self.operation.failure_state if final else source,
             result=StepResult.ERROR,
             message=outcome.message,
             started_at=started,
             duration=duration,
-            next_attempt_at=due_in(retry_delay(outcome)) if outcome.retryable else None,
+            next_attempt_at=None if final else due_in(retry_delay(outcome)),
         )
         self.tell(transition, "error", "", outcome.message, source, duration)
         return False
@@ -210,14 +227,14 @@ def process_service(service_id: int, owner: str, listener: RunListener, ctx: Pas
                     if isinstance(outcome, Wait):
                         return run.report("waiting", outcome.reason)
                     assert isinstance(outcome, Failed)
-                    if outcome.retryable:
-                        return run.report("paused", outcome.message)
-                    # The requests that waited start now if they may start from where this one stopped (a
-                    # snapshot that failed leaves the service ready), and are refused if not; the next run runs them.
-                    requests.fail(service, outcome.message)
-                    report = run.report("failed", outcome.message)
-                    requests.complete(service)
-                    return report
+                    if run.final(outcome):
+                        # The requests that waited start now if they may start from where this one stopped (a
+                        # snapshot that failed leaves the service ready), and are refused if not.
+                        requests.fail(service, outcome.message)
+                        report = run.report("failed", outcome.message)
+                        requests.complete(service)
+                        return report
+                    return run.report("paused", outcome.message)
         except LeaseLostError:
             return run.report("idle", _("the service changed under this run; another worker or staff took it over"))
         following = requests.complete(service)

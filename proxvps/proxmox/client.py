@@ -238,9 +238,11 @@ class ProxmoxClient:
     def start(self, node: str, vmid: int, timeout: int | None = None) -> TaskRef:
         return self._task("POST", _qemu(node, vmid, "status", "start"), {"timeout": timeout})
 
-    def stop(self, node: str, vmid: int, timeout: int | None = None) -> TaskRef:
-        """Pull the plug (no guest shutdown)."""
-        return self._task("POST", _qemu(node, vmid, "status", "stop"), {"timeout": timeout})
+    def stop(self, node: str, vmid: int, timeout: int | None = None, overrule_shutdown: bool = False) -> TaskRef:
+        """Pull the plug (no guest shutdown); `overrule_shutdown` first aborts a shutdown task still running, whose
+        hold on the VM would otherwise make the stop wait for it."""
+        params: Params = {"timeout": timeout, "overrule-shutdown": overrule_shutdown or None}
+        return self._task("POST", _qemu(node, vmid, "status", "stop"), params)
 
     def shutdown(self, node: str, vmid: int, timeout: int | None = None, force_stop: bool = False) -> TaskRef:
         """ACPI shutdown; with `force_stop`, stop the VM when it is still running after `timeout` seconds."""
