@@ -19,7 +19,20 @@ from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
-from proxvps.lifecycle import addresses, cloudinit, hardware, networking, power, provisioning, requests
+from proxvps.lifecycle import (
+    addresses,
+    cloudinit,
+    dnsrecords,
+    hardware,
+    isos,
+    networking,
+    password,
+    power,
+    power_actions,
+    provisioning,
+    reinstall,
+    requests,
+)
 from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
@@ -51,6 +64,18 @@ STEPS: dict[str, Step] = {
     "verify_running": power.verify_running,
     "update_addresses": addresses.update_addresses,
     "stop_for_change": power.stop_for_change,
+    "stop_for_reinstall": reinstall.stop_for_reinstall,
+    "delete_snapshots": reinstall.delete_snapshots,
+    "delete_vm": reinstall.delete_vm,
+    "clone_into_same_vmid": reinstall.clone_into_same_vmid,
+    "delete_dns_records": dnsrecords.delete_records,
+    "network_same_mac": networking.network_same_mac,
+    "stop_for_password": password.stop_for_password,
+    "set_new_password": password.set_new_password,
+    "verify_running_and_email_password": password.verify_running_and_email_password,
+    "mount_iso": isos.mount_iso,
+    "unmount_iso": isos.unmount_iso,
+    "power_action": power_actions.power_action,
 }
 
 

@@ -26,17 +26,44 @@ def send_welcome(to: str, *, hostname: str) -> None:
     )
 
 
-def send_vm_ready(to: str, *, hostname: str, addresses: Sequence[str], username: str, password: str) -> None:
-    """When the VM runs: how to reach it."""
-    lines = [
-        _("Your server %(hostname)s is ready.") % {"hostname": hostname},
-        "",
+def _access_lines(addresses: Sequence[str], username: str, password: str) -> list[str]:
+    return [
         _("IP addresses: %(addresses)s") % {"addresses": ", ".join(addresses) or _("assigned by DHCP")},
         _("User: %(user)s") % {"user": username},
         _("Password: %(password)s") % {"password": password},
     ]
+
+
+def send_vm_ready(to: str, *, key: str, hostname: str, addresses: Sequence[str], username: str, password: str) -> None:
+    """When the VM runs (after a deploy or a reinstall): how to reach it.
+
+    Placeholder until the mail engineer's version is merged: that one sends once per `key`; this one ignores it."""
+    lines = [
+        _("Your server %(hostname)s is ready.") % {"hostname": hostname},
+        "",
+        *_access_lines(addresses, username, password),
+    ]
     send_mail(
         _("Your server %(hostname)s is ready") % {"hostname": hostname},
+        "\n".join(lines),
+        settings.DEFAULT_FROM_EMAIL,
+        [to],
+    )
+
+
+def send_password_reset(
+    to: str, *, key: str, hostname: str, addresses: Sequence[str], username: str, password: str
+) -> None:
+    """After a password reset, once the VM runs again with the new password (SPEC S10).
+
+    Placeholder until the mail engineer's version is merged: that one sends once per `key`; this one ignores it."""
+    lines = [
+        _("The password of your server %(hostname)s was reset.") % {"hostname": hostname},
+        "",
+        *_access_lines(addresses, username, password),
+    ]
+    send_mail(
+        _("New password for your server %(hostname)s") % {"hostname": hostname},
         "\n".join(lines),
         settings.DEFAULT_FROM_EMAIL,
         [to],
