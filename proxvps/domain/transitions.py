@@ -160,7 +160,9 @@ REINSTALL = Operation(
         Transition(s.RI_CLOUDINIT, "start", N_("Start VM"), s.RI_START),
         Transition(s.RI_START, "verify_running_and_email", N_("Verify running + Email"), s.READY),
     ),
-    starts_from=frozenset({s.READY}),
+    # From error too: a reinstall rebuilds a VM a failed operation left broken (SPEC S9: a failed restore offers
+    # a reinstall).
+    starts_from=frozenset({s.READY, s.ERROR}),
 )
 
 RESET_PASSWORD = Operation(

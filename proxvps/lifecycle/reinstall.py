@@ -57,11 +57,18 @@ def _not_ours(ctx: StepContext, name: str | None) -> Failed | None:
     )
 
 
+def _missing(ctx: StepContext) -> Done:
+    return Done(_("skip - VM %(vmid)s does not exist") % {"vmid": ctx.vmid})
+
+
 def stop_for_reinstall(ctx: StepContext) -> Outcome:
-    """Power the VM off for its removal, once it is known to be the service's own."""
+    """Power the VM off for its removal, once it is known to be the service's own. A VM that no longer exists
+    (removed by hand, or a deploy that failed early) is simply made again."""
     if not ctx.service.task_upid:
-        found = ctx.snapshot.vms.get(ctx.vmid)
-        refusal = _not_ours(ctx, found.name) if found is not None else None
+        found = ctx.client.find_vm(ctx.vmid)
+        if found is None:
+            return _missing(ctx)
+        refusal = _not_ours(ctx, found.name)
         if refusal is not None:
             return refusal
     return power.shut_down(ctx)
@@ -75,6 +82,8 @@ def delete_snapshots(ctx: StepContext) -> Outcome:
         return pending
     if pending is not None and not pending.ok:
         return Failed(_("Deleting a snapshot failed: %(error)s. Will retry.") % {"error": pending.exitstatus})
+    if pending is None and ctx.vmid not in ctx.snapshot.vms:
+        return _missing(ctx)  # were the listing stale, the VM's removal would take its snapshots along
     snapshots = ctx.client.snapshots(ctx.service.node, ctx.vmid)
     if not snapshots:
         return Done() if pending is not None else Done(_("skip - no snapshots"))

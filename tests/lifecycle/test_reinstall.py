@@ -13,6 +13,8 @@ from proxvps.domain.network import NetDevice
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import ActionLog, Plan, Server, Service, Template
 from proxvps.ipam.allocation import addresses_of
+from proxvps.lifecycle.advance import advance
+from proxvps.lifecycle.placement import in_flight, need_of
 from proxvps.lifecycle.reinstall import request_reinstall
 from proxvps.lifecycle.requests import OrderRefused
 from tests.lifecycle.conftest import Recorder, drive
@@ -150,6 +152,24 @@ def test_a_reinstall_moves_the_vm_back_to_the_node_it_was_on(sandbox, cluster: S
     assert recorder.step_named("Migrate to target node").result == "success"
 
 
+@pytest.mark.parametrize(
+    ("state", "disk_counts"),
+    [(states.RI_DELETE_VM, True), (states.RI_CPU_RAM, True), (states.RI_SYSTEM_DISK_SIZE, False)],
+)
+def test_a_vm_being_reinstalled_counts_against_its_node_until_it_runs(
+    plan: Plan, ready: Service, state: str, disk_counts: bool
+) -> None:
+    """Its old VM is gone from Proxmox's figures and the new one does not run yet: other placements must count it."""
+    Service.objects.filter(pk=ready.pk).update(state=state)
+    need = need_of(ready)
+    assert ready.server is not None
+
+    busy = in_flight(ready.server, plan.storage, exclude=0)
+
+    assert busy[ready.placed_on].memory == need.memory
+    assert busy[ready.placed_on].disk == (need.disk if disk_counts else 0)
+
+
 def test_a_reinstall_resumes_after_a_failed_clone_into_the_same_vmid(sandbox, cluster: Server, ready: Service) -> None:
     vmid, mac = ready.vmid, _nic(cluster, ready).macaddr
     sandbox.call(lambda pve: pve.fail("POST", "/nodes/{node}/qemu/{vmid}/clone", 500, "storage busy", times=1))
@@ -213,6 +233,33 @@ def test_a_vm_of_another_name_in_the_vmid_is_left_alone(sandbox, cluster: Server
     assert ready.last_error == f"VM {vmid} is someone-else, not this service's {ready.vm_name}; it is left alone."
     assert _vms_named(cluster, "someone-else")
     assert status_of(cluster, ready) == "running", "not even stopped"
+
+
+def test_a_reinstall_rebuilds_a_vm_in_error_that_was_removed_by_hand(sandbox_api, cluster: Server, ready) -> None:
+    vmid = ready.vmid
+    sandbox_api.task("POST", f"/nodes/{ready.node}/qemu/{vmid}/status/stop")
+    sandbox_api.task("DELETE", f"/nodes/{ready.node}/qemu/{vmid}")
+    advance(
+        ready,
+        owner=None,
+        operation="deploy",
+        step="test",
+        to_state=states.ERROR,
+        result="error",
+        message="VM lost",
+        started_at=ready.created_at,
+        duration=0,
+    )
+
+    request_reinstall(ready)
+    recorder = drive(ready)
+
+    assert ready.state == states.READY, ready.last_error
+    assert ready.vmid == vmid
+    missing = f"skip - VM {vmid} does not exist"
+    assert [recorder.step_named(label).note for label in ("Stop VM", "Delete snapshots")] == [missing, missing]
+    assert recorder.step_named("Remove VM").note == "skip - already removed"
+    assert status_of(cluster, ready) == "running"
 
 
 def test_a_template_the_plan_does_not_offer_is_refused_and_nothing_changes(
