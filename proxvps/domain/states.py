@@ -77,6 +77,40 @@ RS_FIREWALL: Final = "rs_firewall"
 RS_START: Final = "rs_start"
 ERROR_RESTORE: Final = "error_restore"
 """A restore failed: never retried automatically; the client or staff restore again (any backup) or reinstall."""
+# --- Reinstall (SPEC S7): the VM is removed and cloned afresh into the same VMID, with the same addresses and MAC.
+REINSTALL: Final = "reinstall"
+"""Reinstall requested: the service's template is the one the client picked."""
+RI_STOP: Final = "ri_stop"
+RI_DELETE_SNAPSHOTS: Final = "ri_delete_snapshots"
+RI_DELETE_VM: Final = "ri_delete_vm"
+"""The old VM is gone (its MAC is kept in the request's parameters); the next step clones into its VMID."""
+RI_CLONE: Final = "ri_clone"
+RI_MIGRATED: Final = "ri_migrated"
+RI_CPU_RAM: Final = "ri_cpu_ram"
+RI_DNS_DELETED: Final = "ri_delete_dns_records"
+RI_DNS_SET: Final = "ri_set_dns_records"
+RI_SYSTEM_DISK_SIZE: Final = "ri_system_disk_size"
+RI_SYSTEM_DISK_BANDWIDTH: Final = "ri_system_disk_bandwidth"
+RI_ADDITIONAL_DISK: Final = "ri_additional_disk"
+RI_ADDITIONAL_DISK_SIZE: Final = "ri_additional_disk_size"
+RI_ADDITIONAL_DISK_BANDWIDTH: Final = "ri_additional_disk_bandwidth"
+RI_NETWORK: Final = "ri_network"
+RI_FIREWALL: Final = "ri_firewall"
+RI_CLOUDINIT: Final = "ri_cloudinit"
+RI_START: Final = "ri_start"
+
+# --- Reset password (SPEC S10): stop, new password through cloud-init, start, mail.
+RESET_PASSWORD: Final = "reset_password"
+"""Reset requested: the new password waits, encrypted, in the request's secret."""
+RP_STOP: Final = "rp_stop"
+RP_CLOUDINIT: Final = "rp_cloudinit"
+RP_START: Final = "rp_start"
+
+# --- ISO (SPEC S10) and power (SPEC S17): one step each.
+MOUNT_ISO: Final = "mount_iso"
+UNMOUNT_ISO: Final = "unmount_iso"
+POWER: Final = "power"
+"""A power action (start, stop, shutdown, reboot, reset; in the request's parameters) is under way."""
 
 # --- Other lifecycle states (SPEC S6).
 # --- Suspend and unsuspend (SPEC S6).
@@ -180,6 +214,27 @@ TERMINATE_STATES: Final = (
     TERMINATE_FIREWALL_REMOVED,
     TERMINATE_VM_DELETED,
 )
+REINSTALL_STATES: Final = (
+    REINSTALL,
+    RI_STOP,
+    RI_DELETE_SNAPSHOTS,
+    RI_DELETE_VM,
+    RI_CLONE,
+    RI_MIGRATED,
+    RI_CPU_RAM,
+    RI_DNS_DELETED,
+    RI_DNS_SET,
+    RI_SYSTEM_DISK_SIZE,
+    RI_SYSTEM_DISK_BANDWIDTH,
+    RI_ADDITIONAL_DISK,
+    RI_ADDITIONAL_DISK_SIZE,
+    RI_ADDITIONAL_DISK_BANDWIDTH,
+    RI_NETWORK,
+    RI_FIREWALL,
+    RI_CLOUDINIT,
+    RI_START,
+)
+RESET_PASSWORD_STATES: Final = (RESET_PASSWORD, RP_STOP, RP_CLOUDINIT, RP_START)
 ALL_STATES: Final = (
     *DEPLOY_STATES,
     READY,
@@ -188,6 +243,11 @@ ALL_STATES: Final = (
     *BACKUP_STATES,
     ERROR_RESTORE,
     *SUSPEND_STATES,
+    *REINSTALL_STATES,
+    *RESET_PASSWORD_STATES,
+    MOUNT_ISO,
+    UNMOUNT_ISO,
+    POWER,
     SUSPENDED,
     *UNSUSPEND_STATES,
     *TERMINATE_STATES,

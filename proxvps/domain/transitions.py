@@ -307,6 +307,79 @@ TERMINATE = Operation(
     retries=False,
 )
 
+REINSTALL = Operation(
+    name="reinstall",
+    title="Reinstall",
+    label=N_("Reinstall"),
+    transitions=(
+        Transition(s.REINSTALL, "stop_for_reinstall", N_("Stop VM"), s.RI_STOP),
+        Transition(s.RI_STOP, "delete_snapshots", N_("Delete snapshots"), s.RI_DELETE_SNAPSHOTS),
+        Transition(s.RI_DELETE_SNAPSHOTS, "delete_vm_for_reinstall", N_("Remove VM"), s.RI_DELETE_VM),
+        Transition(s.RI_DELETE_VM, "clone_into_same_vmid", N_("Clone from template"), s.RI_CLONE),
+        Transition(s.RI_CLONE, "migrate", N_("Migrate to target node"), s.RI_MIGRATED),
+        Transition(s.RI_MIGRATED, "set_cpu_ram", N_("Set CPU & RAM"), s.RI_CPU_RAM),
+        Transition(s.RI_CPU_RAM, "delete_dns_records", N_("Delete DNS records"), s.RI_DNS_DELETED),
+        Transition(s.RI_DNS_DELETED, "set_dns_records", N_("Set DNS records"), s.RI_DNS_SET),
+        Transition(s.RI_DNS_SET, "resize_system_disk", N_("Resize system disk"), s.RI_SYSTEM_DISK_SIZE),
+        Transition(s.RI_SYSTEM_DISK_SIZE, "system_disk_io", N_("Set system disk I/O"), s.RI_SYSTEM_DISK_BANDWIDTH),
+        Transition(s.RI_SYSTEM_DISK_BANDWIDTH, "additional_disk", N_("Create additional disk"), s.RI_ADDITIONAL_DISK),
+        Transition(
+            s.RI_ADDITIONAL_DISK, "resize_additional_disk", N_("Resize additional disk"), s.RI_ADDITIONAL_DISK_SIZE
+        ),
+        Transition(
+            s.RI_ADDITIONAL_DISK_SIZE,
+            "additional_disk_io",
+            N_("Set additional disk I/O"),
+            s.RI_ADDITIONAL_DISK_BANDWIDTH,
+        ),
+        Transition(s.RI_ADDITIONAL_DISK_BANDWIDTH, "network_same_mac", N_("Configure network"), s.RI_NETWORK),
+        Transition(s.RI_NETWORK, "firewall", N_("Configure firewall"), s.RI_FIREWALL),
+        Transition(s.RI_FIREWALL, "cloudinit", N_("Configure cloud-init"), s.RI_CLOUDINIT),
+        Transition(s.RI_CLOUDINIT, "start", N_("Start VM"), s.RI_START),
+        Transition(s.RI_START, "verify_running_and_email", N_("Verify running + Email"), s.READY),
+    ),
+    # From error too: a reinstall rebuilds a VM a failed operation left broken (SPEC S9: a failed restore offers
+    # a reinstall).
+    starts_from=frozenset({s.READY, s.ERROR, s.ERROR_RESTORE}),
+)
+
+RESET_PASSWORD = Operation(
+    name="reset_password",
+    title="ResetPassword",
+    label=N_("Reset password"),
+    transitions=(
+        Transition(s.RESET_PASSWORD, "stop_for_password", N_("Stop VM"), s.RP_STOP),
+        Transition(s.RP_STOP, "set_new_password", N_("Set new password in cloud-init"), s.RP_CLOUDINIT),
+        Transition(s.RP_CLOUDINIT, "start", N_("Start VM"), s.RP_START),
+        Transition(s.RP_START, "verify_running_and_email_password", N_("Verify running + Email"), s.READY),
+    ),
+    starts_from=frozenset({s.READY}),
+)
+
+MOUNT_ISO = Operation(
+    name="mount_iso",
+    title="MountIso",
+    label=N_("Mount ISO"),
+    transitions=(Transition(s.MOUNT_ISO, "mount_iso", N_("Mount ISO"), s.READY),),
+    starts_from=frozenset({s.READY}),
+)
+
+UNMOUNT_ISO = Operation(
+    name="unmount_iso",
+    title="UnmountIso",
+    label=N_("Unmount ISO"),
+    transitions=(Transition(s.UNMOUNT_ISO, "unmount_iso", N_("Unmount ISO"), s.READY),),
+    starts_from=frozenset({s.READY}),
+)
+
+POWER = Operation(
+    name="power",
+    title="Power",
+    label=N_("Power action"),
+    transitions=(Transition(s.POWER, "power_action", N_("Power action"), s.READY),),
+    starts_from=frozenset({s.READY}),
+)
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -321,6 +394,11 @@ OPERATIONS: dict[str, Operation] = {
         SUSPEND,
         UNSUSPEND,
         TERMINATE,
+        REINSTALL,
+        RESET_PASSWORD,
+        MOUNT_ISO,
+        UNMOUNT_ISO,
+        POWER,
     )
 }
 

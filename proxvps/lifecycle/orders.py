@@ -30,6 +30,11 @@ def new_password() -> str:
     return "".join(secrets.choice(PASSWORD_ALPHABET) for _i in range(PASSWORD_LENGTH))
 
 
+def offered_templates(plan: Plan) -> list[Template]:
+    """The operating systems a client of the plan may pick: the plan's list, or its default alone."""
+    return list(plan.templates.all()) or ([plan.template] if plan.template else [])
+
+
 def _validated(plan: Plan, options: Mapping[str, object]) -> tuple[Resources, Template | None]:
     """The resources the options give on this plan, and the template the client picked (or the plan's)."""
     resources = resolve_resources(plan_defaults(plan), options)
@@ -37,8 +42,9 @@ def _validated(plan: Plan, options: Mapping[str, object]) -> tuple[Resources, Te
     template = plan.template
     if resources.operating_system:
         wanted = resources.operating_system.strip()
-        offered = list(plan.templates.all()) or ([plan.template] if plan.template else [])
-        matches = [t for t in offered if wanted.lower() in (t.os_name.lower(), t.name.lower(), str(t.vmid))]
+        matches = [
+            t for t in offered_templates(plan) if wanted.lower() in (t.os_name.lower(), t.name.lower(), str(t.vmid))
+        ]
         if not matches:
             raise OptionError(
                 [

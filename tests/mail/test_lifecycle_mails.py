@@ -52,7 +52,7 @@ def test_a_deploy_sends_one_welcome_and_one_ready_mail_with_the_vms_address(
     assert service.state == states.READY
     assert len(mail.outbox) == 2
     assert sorted(OutboxMessage.objects.values_list("key", flat=True)) == [
-        f"vm_ready:{service.pk}",
+        f"vm_ready:{service.request_id}",
         f"welcome:{service.pk}",
     ]
 
