@@ -24,7 +24,10 @@ from proxvps.api.errors import ApiError, answers, not_found
 from proxvps.api.presenters import billing_view, with_details
 from proxvps.api.schemas import (
     BillingId,
+    PasswordIn,
     PlanOut,
+    PowerIn,
+    ReinstallIn,
     ServiceChangeIn,
     ServiceCreateIn,
     ServiceOut,
@@ -38,7 +41,12 @@ from proxvps.domain.usage import PERIOD_PATTERN, period_bounds
 from proxvps.inventory.client_access import issue_login_link
 from proxvps.inventory.models import Plan, Service, Template
 from proxvps.lifecycle.orders import order_service, request_change_package
+from proxvps.lifecycle.password import request_reset_password
+from proxvps.lifecycle.power_actions import request_power
+from proxvps.lifecycle.reinstall import request_reinstall
 from proxvps.lifecycle.renewal import renew
+from proxvps.lifecycle.suspension import request_suspend, request_unsuspend
+from proxvps.lifecycle.terminate import request_terminate
 
 router = Router(auth=billing_auth, tags=["billing"])
 
@@ -146,6 +154,62 @@ def change_package(request: HttpRequest, service_id: BillingId, body: ServiceCha
     service = _service(service_id)
     plan = _plan(body.plan) if body.plan is not None else None
     request_change_package(service, plan=plan, options=body.options)
+    return billing_view(_service(service_id))
+
+
+def _requested_by(request: HttpRequest) -> str:
+    return f"billing: {request.auth.name}"  # type: ignore[attr-defined]
+
+
+@router.delete("/services/{service_id}", response=answers(ServiceOut))
+def terminate_service(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
+    """Terminate: a stop request goes to Proxmox now and the worker removes the VM, its backups, snapshots, DNS
+    records and firewall objects, and frees its addresses. Asking again, or for a service already removed, is
+    answered with the service as it stands; 409 once a terminate has failed (staff must look)."""
+    request_terminate(_service(service_id), requested_by=_requested_by(request))
+    return billing_view(_service(service_id))
+
+
+@router.post("/services/{service_id}/suspend", response=answers(ServiceOut))
+def suspend_service(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
+    """Stop the VM and lock the client area (after the operation in flight); a suspended service stays so."""
+    request_suspend(_service(service_id), requested_by=_requested_by(request))
+    return billing_view(_service(service_id))
+
+
+@router.post("/services/{service_id}/unsuspend", response=answers(ServiceOut))
+def unsuspend_service(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
+    """Start the VM again and unlock the client area; a ready service stays so."""
+    request_unsuspend(_service(service_id), requested_by=_requested_by(request))
+    return billing_view(_service(service_id))
+
+
+@router.post("/services/{service_id}/password", response=answers(ServiceOut))
+def reset_password(request: HttpRequest, service_id: BillingId, body: PasswordIn) -> dict[str, Any]:
+    """Set a new VM password through cloud-init (the VM restarts); the answer never carries it."""
+    request_reset_password(_service(service_id), body.password, requested_by=_requested_by(request))
+    return billing_view(_service(service_id))
+
+
+@router.post("/services/{service_id}/power", response=answers(ServiceOut))
+def power(request: HttpRequest, service_id: BillingId, body: PowerIn) -> dict[str, Any]:
+    """Start, stop, shut down, reboot or reset the VM (after the operation in flight)."""
+    request_power(_service(service_id), body.action, requested_by=_requested_by(request))
+    return billing_view(_service(service_id))
+
+
+@router.post("/services/{service_id}/reinstall", response=answers(ServiceOut))
+def reinstall(request: HttpRequest, service_id: BillingId, body: ReinstallIn) -> dict[str, Any]:
+    """Rebuild the VM from a template the plan offers (its own by default), keeping its addresses and VMID."""
+    service = _service(service_id)
+    template = None
+    if body.template is not None:
+        template = Template.objects.filter(pk=body.template).first()
+        if template is None:
+            raise ApiError(
+                422, "invalid", _("There is no template %(id)s.") % {"id": body.template}, {"template": _("Unknown.")}
+            )
+    request_reinstall(service, template, requested_by=_requested_by(request))
     return billing_view(_service(service_id))
 
 

@@ -14,22 +14,33 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from proxvps.api.auth import client_auth
-from proxvps.api.errors import answers, not_found
+from proxvps.api.errors import ApiError, answers, not_found
 from proxvps.api.presenters import client_view, with_details
-from proxvps.api.schemas import BillingId, ClientServiceOut, CredentialsOut
+from proxvps.api.schemas import BillingId, ClientServiceOut, CredentialsOut, PowerIn
 from proxvps.inventory.client_access import client_services, close_client_session
 from proxvps.inventory.models import Service
+from proxvps.lifecycle.password import request_reset_password
+from proxvps.lifecycle.power_actions import request_power
 
 router = Router(auth=client_auth, tags=["client"])
 
 
-def own_service(request: HttpRequest, service_id: str) -> Service:
-    """The service with this billing id among the signed-in client's services; 404 otherwise."""
+def own_service(request: HttpRequest, service_id: str, *, unlocked: bool = False) -> Service:
+    """The service with this billing id among the signed-in client's services; 404 otherwise. With `unlocked`,
+    403 while the service is suspended or terminated (SPEC S6: its client area is locked)."""
     client_ref: str = request.auth  # type: ignore[attr-defined]
     service = with_details(client_services(client_ref).filter(billing_service_id=service_id)).first()
     if service is None:
         raise not_found(_("There is no service %(sid)s.") % {"sid": service_id})
+    if unlocked and service.is_locked:
+        raise ApiError(
+            403, "locked", _("Service %(sid)s is %(state)s.") % {"sid": service_id, "state": service.state_label}
+        )
     return service
+
+
+def _requested_by(request: HttpRequest) -> str:
+    return f"client: {request.auth}"  # type: ignore[attr-defined]
 
 
 @router.get("/services", response=answers(list[ClientServiceOut]))
@@ -47,9 +58,24 @@ def get_own_service(request: HttpRequest, service_id: BillingId) -> dict[str, An
 @router.get("/services/{service_id}/credentials", response=answers(CredentialsOut), url_name="client-credentials")
 def credentials(request: HttpRequest, response: HttpResponse, service_id: BillingId) -> CredentialsOut:
     """The VM's user and password, for its owner only: the one answer that carries a VM password. Never cached."""
-    service = own_service(request, service_id)
+    service = own_service(request, service_id, unlocked=True)
     response["Cache-Control"] = "no-store"
     return CredentialsOut(username=service.username, password=service.password)
+
+
+@router.post("/services/{service_id}/power", response=answers(ClientServiceOut))
+def power(request: HttpRequest, service_id: BillingId, body: PowerIn) -> dict[str, Any]:
+    """Start, stop, shut down, reboot or reset the VM (after the operation in flight)."""
+    request_power(own_service(request, service_id, unlocked=True), body.action, requested_by=_requested_by(request))
+    return client_view(own_service(request, service_id))
+
+
+@router.post("/services/{service_id}/password", response=answers(ClientServiceOut))
+def reset_password(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
+    """A new random VM password, set through cloud-init (the VM restarts); it is shown by `credentials` once set."""
+    service = own_service(request, service_id, unlocked=True)
+    request_reset_password(service, requested_by=_requested_by(request))
+    return client_view(own_service(request, service_id))
 
 
 @router.post("/logout", response=answers(None, 204))

@@ -23,7 +23,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from proxvps.api.schemas import ErrorOut
 from proxvps.domain.options import OptionError
 from proxvps.lifecycle.advance import LeaseLostError
-from proxvps.lifecycle.orders import OrderRefused
+from proxvps.lifecycle.requests import OrderRefused
 
 ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422})
 """The statuses every operation documents with the error shape: schemathesis holds us to the document."""

@@ -39,7 +39,7 @@ def client_view(service: Service) -> dict[str, Any]:
     return {
         "service_id": service.billing_service_id,
         "state": service.state,
-        "status": str(service.get_state_display()),
+        "status": service.state_label,
         "busy": operation_for(service.state) is not None,
         "plan": service.plan.name,
         "hostname": service.hostname,

@@ -148,6 +148,31 @@ class ServiceChangeIn(Schema):
     options: Options | None = None
 
 
+PowerAction = Literal["start", "stop", "shutdown", "reboot", "reset"]
+
+
+class PowerIn(Schema):
+    action: PowerAction
+
+
+NewPassword = Annotated[
+    str,
+    StringConstraints(max_length=128, pattern=r"^$|^[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]{6,}[^\s\x00-\x1f\x7f]$"),
+]
+
+
+class PasswordIn(Schema):
+    """A new VM password: at least 8 characters, no blank at either end; empty: a random one, which the client sees
+    in its area."""
+
+    password: NewPassword = ""
+
+
+class ReinstallIn(Schema):
+    template: RowId | None = None
+    """One of the templates the plan offers (GET /billing/templates); None: the one the service has."""
+
+
 class SignOnOut(Schema):
     url: str
     """Opens the client area once, signed in as the service's client."""

@@ -188,6 +188,33 @@ def find_system_disk(config: Mapping[str, object]) -> SystemDisk | None:
     return None
 
 
+CDROM_KEY: Final = "ide2"
+"""Where PVE's own wizard puts a VM's CD-ROM drive."""
+
+
+def cdrom_key(config: Mapping[str, object]) -> str | None:
+    """The VM's CD-ROM drive (its cloud-init drive is none), else where a new one goes: ide2 when free, else the
+    first free IDE slot; None when IDE has no slot left."""
+    for key in _bus_keys_in_boot_rank(config):
+        drive = _readable_drive(config.get(key))
+        if drive is not None and is_cdrom(drive):
+            return key
+    if CDROM_KEY not in config:
+        return CDROM_KEY
+    return free_drive_key(config, "ide")
+
+
+def boot_order_with(config: Mapping[str, object], key: str) -> str | None:
+    """The `boot` value with `key` added at the end of its order list, so the devices before it (the system disk)
+    still boot first; None when there is nothing to add: `key` is listed already, or the config has no order list
+    (PVE then boots its default devices, disks first)."""
+    order = _boot_order(config)
+    if not order or key in order:
+        return None
+    boot = PropertyString.parse(str(config["boot"]))
+    return boot.with_options(order=";".join([*order, key])).render()
+
+
 def free_drive_key(config: Mapping[str, object], bus: str) -> str | None:
     """The lowest free key on `bus` (for a new disk), or None when the bus is full (scsi takes 31 drives)."""
     slots = BUS_SLOTS.get(bus)

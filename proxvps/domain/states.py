@@ -44,14 +44,100 @@ CP_NETWORK: Final = "cp_network"
 CP_FIREWALL: Final = "cp_firewall"
 CP_START: Final = "cp_start"
 
+# --- Snapshots (SPEC S8): one step each for create and delete; a rollback brings the package back afterwards
+# (the snapshot's config may predate an upgrade), then starts the VM.
+SNAPSHOT_CREATE: Final = "snapshot_create"
+SNAPSHOT_DELETE: Final = "snapshot_delete"
+SNAPSHOT_ROLLBACK: Final = "snapshot_rollback"
+SR_ROLLBACK: Final = "sr_rollback"
+SR_CPU_RAM: Final = "sr_cpu_ram"
+SR_SYSTEM_DISK_SIZE: Final = "sr_system_disk_size"
+SR_SYSTEM_DISK_BANDWIDTH: Final = "sr_system_disk_bandwidth"
+SR_ADDITIONAL_DISK: Final = "sr_additional_disk"
+SR_ADDITIONAL_DISK_SIZE: Final = "sr_additional_disk_size"
+SR_ADDITIONAL_DISK_BANDWIDTH: Final = "sr_additional_disk_bandwidth"
+SR_NETWORK: Final = "sr_network"
+SR_START: Final = "sr_start"
+
+# --- Backups (SPEC S9): create and delete are one step each; a restore stops the VM, restores the archive over
+# it, re-applies the package (never shrinking), starts it and mails the client.
+BACKUP_CREATE: Final = "backup_create"
+BACKUP_DELETE: Final = "backup_delete"
+BACKUP_RESTORE: Final = "backup_restore"
+RS_STOP: Final = "rs_stop"
+RS_RESTORE: Final = "rs_restore"
+RS_CPU_RAM: Final = "rs_cpu_ram"
+RS_SYSTEM_DISK_SIZE: Final = "rs_system_disk_size"
+RS_SYSTEM_DISK_BANDWIDTH: Final = "rs_system_disk_bandwidth"
+RS_ADDITIONAL_DISK: Final = "rs_additional_disk"
+RS_ADDITIONAL_DISK_SIZE: Final = "rs_additional_disk_size"
+RS_ADDITIONAL_DISK_BANDWIDTH: Final = "rs_additional_disk_bandwidth"
+RS_NETWORK: Final = "rs_network"
+RS_FIREWALL: Final = "rs_firewall"
+RS_START: Final = "rs_start"
+ERROR_RESTORE: Final = "error_restore"
+"""A restore failed: never retried automatically; the client or staff restore again (any backup) or reinstall."""
+# --- Reinstall (SPEC S7): the VM is removed and cloned afresh into the same VMID, with the same addresses and MAC.
+REINSTALL: Final = "reinstall"
+"""Reinstall requested: the service's template is the one the client picked."""
+RI_STOP: Final = "ri_stop"
+RI_DELETE_SNAPSHOTS: Final = "ri_delete_snapshots"
+RI_DELETE_VM: Final = "ri_delete_vm"
+"""The old VM is gone (its MAC is kept in the request's parameters); the next step clones into its VMID."""
+RI_CLONE: Final = "ri_clone"
+RI_MIGRATED: Final = "ri_migrated"
+RI_CPU_RAM: Final = "ri_cpu_ram"
+RI_DNS_DELETED: Final = "ri_delete_dns_records"
+RI_DNS_SET: Final = "ri_set_dns_records"
+RI_SYSTEM_DISK_SIZE: Final = "ri_system_disk_size"
+RI_SYSTEM_DISK_BANDWIDTH: Final = "ri_system_disk_bandwidth"
+RI_ADDITIONAL_DISK: Final = "ri_additional_disk"
+RI_ADDITIONAL_DISK_SIZE: Final = "ri_additional_disk_size"
+RI_ADDITIONAL_DISK_BANDWIDTH: Final = "ri_additional_disk_bandwidth"
+RI_NETWORK: Final = "ri_network"
+RI_FIREWALL: Final = "ri_firewall"
+RI_CLOUDINIT: Final = "ri_cloudinit"
+RI_START: Final = "ri_start"
+
+# --- Reset password (SPEC S10): stop, new password through cloud-init, start, mail.
+RESET_PASSWORD: Final = "reset_password"
+"""Reset requested: the new password waits, encrypted, in the request's secret."""
+RP_STOP: Final = "rp_stop"
+RP_CLOUDINIT: Final = "rp_cloudinit"
+RP_START: Final = "rp_start"
+
+# --- ISO (SPEC S10) and power (SPEC S17): one step each.
+MOUNT_ISO: Final = "mount_iso"
+UNMOUNT_ISO: Final = "unmount_iso"
+POWER: Final = "power"
+"""A power action (start, stop, shutdown, reboot, reset; in the request's parameters) is under way."""
+
 # --- Other lifecycle states (SPEC S6).
+# --- Suspend and unsuspend (SPEC S6).
+SUSPEND: Final = "suspend"
+"""Suspend requested: the worker shuts the VM down (and stops it if the guest ignores the shutdown)."""
+SUSPEND_SHUTDOWN: Final = "suspend_shutdown"
+"""The graceful window is over: the VM stopped, or it is forced to stop next."""
 SUSPENDED: Final = "suspended"
+"""The VM is stopped on the billing system's word and the client area is locked, until an unsuspend."""
+UNSUSPEND: Final = "unsuspend"
+UNSUSPEND_STARTING: Final = "unsuspend_starting"
+
+# --- Terminate (SPEC S6).
 TERMINATE: Final = "terminate"
-"""Terminate requested: the worker stops, cleans up and deletes the VM."""
+"""Terminate requested (a stop request was sent): the worker stops, cleans up and deletes the VM."""
+TERMINATE_SHUTDOWN: Final = "terminate_shutdown"
+"""The graceful window is over: the VM stopped, or it is forced to stop next."""
+TERMINATE_STOPPED: Final = "terminate_stopped"
+TERMINATE_BACKUPS_REMOVED: Final = "terminate_backups_removed"
+TERMINATE_SNAPSHOTS_REMOVED: Final = "terminate_snapshots_removed"
+TERMINATE_DNS_DELETED: Final = "terminate_dns_deleted"
+TERMINATE_FIREWALL_REMOVED: Final = "terminate_firewall_removed"
+TERMINATE_VM_DELETED: Final = "terminate_vm_deleted"
 ERROR_TERMINATE: Final = "error_terminate"
 """Terminate failed: never retried automatically; record and addresses are kept until staff act."""
 REMOVE: Final = "remove"
-"""The VM is gone (or staff force-marked it so); the addresses are free again."""
+"""The VM is gone (or staff force-marked it so); the addresses and the VMID are free again."""
 ERROR: Final = "error"
 """A step failed in a way a retry cannot fix (missing template, bad plan); staff must act."""
 
@@ -86,13 +172,91 @@ CHANGE_PACKAGE_STATES: Final = (
     CP_FIREWALL,
     CP_START,
 )
+SNAPSHOT_STATES: Final = (
+    SNAPSHOT_CREATE,
+    SNAPSHOT_DELETE,
+    SNAPSHOT_ROLLBACK,
+    SR_ROLLBACK,
+    SR_CPU_RAM,
+    SR_SYSTEM_DISK_SIZE,
+    SR_SYSTEM_DISK_BANDWIDTH,
+    SR_ADDITIONAL_DISK,
+    SR_ADDITIONAL_DISK_SIZE,
+    SR_ADDITIONAL_DISK_BANDWIDTH,
+    SR_NETWORK,
+    SR_START,
+)
+BACKUP_STATES: Final = (
+    BACKUP_CREATE,
+    BACKUP_DELETE,
+    BACKUP_RESTORE,
+    RS_STOP,
+    RS_RESTORE,
+    RS_CPU_RAM,
+    RS_SYSTEM_DISK_SIZE,
+    RS_SYSTEM_DISK_BANDWIDTH,
+    RS_ADDITIONAL_DISK,
+    RS_ADDITIONAL_DISK_SIZE,
+    RS_ADDITIONAL_DISK_BANDWIDTH,
+    RS_NETWORK,
+    RS_FIREWALL,
+    RS_START,
+)
+SUSPEND_STATES: Final = (SUSPEND, SUSPEND_SHUTDOWN)
+UNSUSPEND_STATES: Final = (UNSUSPEND, UNSUSPEND_STARTING)
+TERMINATE_STATES: Final = (
+    TERMINATE,
+    TERMINATE_SHUTDOWN,
+    TERMINATE_STOPPED,
+    TERMINATE_BACKUPS_REMOVED,
+    TERMINATE_SNAPSHOTS_REMOVED,
+    TERMINATE_DNS_DELETED,
+    TERMINATE_FIREWALL_REMOVED,
+    TERMINATE_VM_DELETED,
+)
+REINSTALL_STATES: Final = (
+    REINSTALL,
+    RI_STOP,
+    RI_DELETE_SNAPSHOTS,
+    RI_DELETE_VM,
+    RI_CLONE,
+    RI_MIGRATED,
+    RI_CPU_RAM,
+    RI_DNS_DELETED,
+    RI_DNS_SET,
+    RI_SYSTEM_DISK_SIZE,
+    RI_SYSTEM_DISK_BANDWIDTH,
+    RI_ADDITIONAL_DISK,
+    RI_ADDITIONAL_DISK_SIZE,
+    RI_ADDITIONAL_DISK_BANDWIDTH,
+    RI_NETWORK,
+    RI_FIREWALL,
+    RI_CLOUDINIT,
+    RI_START,
+)
+RESET_PASSWORD_STATES: Final = (RESET_PASSWORD, RP_STOP, RP_CLOUDINIT, RP_START)
 ALL_STATES: Final = (
     *DEPLOY_STATES,
     READY,
     *CHANGE_PACKAGE_STATES,
+    *SNAPSHOT_STATES,
+    *BACKUP_STATES,
+    ERROR_RESTORE,
+    *SUSPEND_STATES,
+    *REINSTALL_STATES,
+    *RESET_PASSWORD_STATES,
+    MOUNT_ISO,
+    UNMOUNT_ISO,
+    POWER,
     SUSPENDED,
-    TERMINATE,
+    *UNSUSPEND_STATES,
+    *TERMINATE_STATES,
     ERROR_TERMINATE,
     REMOVE,
     ERROR,
 )
+LOCKED_STATES: Final = frozenset(
+    (*SUSPEND_STATES, SUSPENDED, *UNSUSPEND_STATES, *TERMINATE_STATES, ERROR_TERMINATE, REMOVE)
+)
+"""States in which the client area and the client API refuse the client: suspended (or on the way in or out of
+it), and terminated (the client has left; SPEC S6)."""

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from proxvps.inventory.models import ActionLog, Node, Plan, Server, ServerGroup, Service, Template
+from proxvps.inventory.models import ActionLog, BackupSchedule, Node, Plan, Server, ServerGroup, Service, Template
 
 UNCHANGED = _("(unchanged - enter new to replace)")
 
@@ -95,3 +95,4 @@ admin.site.register(ServerGroup)
 admin.site.register(Node, list_display=("server", "name", "online", "max_memory", "used_memory"))
 admin.site.register(Template, list_display=("server", "vmid", "node", "os_name", "system_disk", "has_cloudinit"))
 admin.site.register(Plan)
+admin.site.register(BackupSchedule, list_display=("service", "weekdays", "time_of_day", "last_run_on"))

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from proxvps.domain import states
 from proxvps.domain.naming import DEFAULT_TEMPLATE
 from proxvps.encryption import EncryptedTextField
-from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, ServiceState, StepResult
+from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, RequestStatus, ServiceState, StepResult
 from proxvps.proxmox import ProxmoxConfigError, normalize_fingerprint
 
 TOKEN_ID = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$")
@@ -242,6 +242,14 @@ class Plan(models.Model):
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
         ordering = ["name"]
+        constraints = [
+            # removeOldSnapshots deletes what is older than this: a 0 that skipped the form's validators would
+            # delete every snapshot as soon as it is made (SPEC S8: 1 to 10 days).
+            models.CheckConstraint(
+                condition=Q(snapshot_lifetime_days__gte=1) & Q(snapshot_lifetime_days__lte=10),
+                name="plan_snapshot_lifetime_1_to_10_days",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -277,7 +285,8 @@ class Service(models.Model):
     placed_disk = models.BigIntegerField(_("placed disk (bytes)"), default=0)
     hostname = models.CharField(_("hostname"), max_length=253, blank=True)
     vm_name = models.CharField(_("VM name"), max_length=100, blank=True)
-    state = models.CharField(_("state"), max_length=40, choices=ServiceState.choices, default=states.NEW, db_index=True)
+    # No `choices` on the field: each operation adds its states, and labels (ServiceState) need no migration.
+    state = models.CharField(_("state"), max_length=40, default=states.NEW, db_index=True)
     state_changed_at = models.DateTimeField(_("state changed at"), auto_now_add=True)
     last_error = models.TextField(_("last error"), blank=True)
     username = models.CharField(_("VM user"), max_length=32, default="root")
@@ -293,6 +302,14 @@ class Service(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True, db_index=True)
     lease_owner = models.CharField(_("claimed by"), max_length=100, blank=True)
     lease_expires_at = models.DateTimeField(_("claim expires at"), null=True, blank=True)
+    request = models.ForeignKey(
+        "OperationRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The request whose operation is in flight, or ran last: its steps read their parameters there."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -311,6 +328,51 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.billing_service_id} ({self.hostname or self.plan.name})"
+
+    @property
+    def state_label(self) -> str:
+        """The state as a person reads it."""
+        return str(ServiceState(self.state).label) if self.state in ServiceState.values else self.state
+
+    @property
+    def is_locked(self) -> bool:
+        """True when the client area and the client API must refuse the client: the service is suspended (or on the
+        way in or out of it) or terminated (SPEC S6). Staff and the billing system are not locked out."""
+        return self.state in states.LOCKED_STATES
+
+
+class OperationRequest(models.Model):
+    """One operation asked for a service (by the billing system, staff, a client or a periodic task): what, with
+    which parameters, and where it stands. A request made while another operation is in flight waits here, in
+    order, until the service is idle again; each run of an operation has its own row, so its events (a mail, say)
+    can be keyed on it and happen once."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="requests")
+    operation = models.CharField(_("operation"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    fields = models.JSONField(
+        _("service changes"),
+        default=dict,
+        blank=True,
+        help_text=_("Service fields written when the operation starts (a new plan and options, say)."),
+    )
+    secret = EncryptedTextField(_("secret parameter"), blank=True, help_text=_("A new password, say."))
+    requested_by = models.CharField(_("requested by"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING, db_index=True
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operation request")
+        verbose_name_plural = _("operation requests")
+        ordering = ["service", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.operation} ({self.status})"
 
 
 class ActionLog(models.Model):
@@ -353,3 +415,28 @@ class ClientLoginLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service.billing_service_id} until {self.expires_at:%H:%M:%S}"
+
+
+class BackupSchedule(models.Model):
+    """When a service's automatic backups run (SPEC S9): the weekdays its client picked, at a time of day drawn at
+    random each time the schedule is saved, so that backups spread over the day instead of all starting at once."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="backup_schedule")
+    weekdays = models.CharField(
+        _("weekdays"),
+        max_length=7,
+        help_text=_("ISO weekday numbers, 1 = Monday to 7 = Sunday, in order: 135 is Monday, Wednesday, Friday."),
+    )
+    time_of_day = models.TimeField(_("time of day"), help_text=_("Local time; drawn at random on every save."))
+    last_run_on = models.DateField(
+        _("last run on"), null=True, blank=True, help_text=_("The day the last scheduled backup was asked for.")
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("backup schedule")
+        verbose_name_plural = _("backup schedules")
+        ordering = ["time_of_day", "service"]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}: {self.weekdays} at {self.time_of_day:%H:%M}"

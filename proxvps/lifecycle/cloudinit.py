@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.utils.translation import gettext as _
 
 from proxvps.domain.cloudinit import CloudInitNetwork, dhcp_network, static_network
@@ -21,9 +23,12 @@ def network_of(service: Service) -> CloudInitNetwork:
     return static_network(ipv4, ipv6)
 
 
-def has_cloudinit_drive(ctx: StepContext) -> bool:
-    config = ctx.config()
+def config_has_cloudinit_drive(config: Mapping[str, str]) -> bool:
     return any(is_drive_key(key) and is_cloudinit(PropertyString.parse(value)) for key, value in config.items())
+
+
+def has_cloudinit_drive(ctx: StepContext) -> bool:
+    return config_has_cloudinit_drive(ctx.config())
 
 
 def cloudinit(ctx: StepContext) -> Outcome:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proxvps.domain.options import Resources, resolve_resources
-from proxvps.inventory.models import Plan, Server, Service, Template
+from proxvps.inventory.models import OperationRequest, Plan, Server, Service, Template
 from proxvps.lifecycle.advance import LeaseLostError
 from proxvps.lifecycle.outcomes import Wait
 from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
@@ -101,10 +101,29 @@ class StepContext:
         return self.run.snapshot(self.server)
 
     @property
+    def request(self) -> OperationRequest:
+        """The request whose operation runs: its parameters and secret, and the key of its once-only events."""
+        request = self.service.request
+        if request is None:
+            raise LookupError(_("The service has no operation request."))
+        return request
+
+    @property
     def vmid(self) -> int:
         if self.service.vmid is None:
             raise LookupError(_("The service has no VMID yet."))
         return self.service.vmid
+
+    def param(self, key: str, default: str | None = None) -> str:
+        """A parameter of the request whose operation runs (a snapshot's name, a backup's volume id); without a
+        default, one the request must have."""
+        request = self.service.request
+        value = request.params.get(key) if request is not None else None
+        if value is None or value == "":
+            if default is None:
+                raise LookupError(_("The request for this operation has no %(key)s.") % {"key": key})
+            return default
+        return str(value)
 
     # ------------------------------------------------------------ records
 
@@ -117,6 +136,13 @@ class StepContext:
             raise LeaseLostError(f"service {self.service.pk} is no longer ours")
         for name, value in fields.items():
             setattr(self.service, name, value)
+
+    def remember(self, **params: Any) -> None:
+        """Add parameters to the running request: what a later step needs and a crash must not lose (the MAC of
+        a VM about to be deleted)."""
+        request = self.request
+        request.params = {**request.params, **params}
+        OperationRequest.objects.filter(pk=request.pk).update(params=request.params)
 
     # ------------------------------------------------------------ the VM
 

@@ -64,12 +64,15 @@ def additional_disk(ctx: StepContext) -> Disk | None:
     return None
 
 
-def finished(result: TaskResult | Wait, what: str) -> Outcome:
-    """The end of a start/wait pair: still waiting, done, or failed (to be retried from the same state)."""
+def finished(result: TaskResult | Wait, what: str, retry: bool = True) -> Outcome:
+    """The end of a start/wait pair: still waiting, done, or failed: to be retried from the same state, or with
+    `retry=False` for good (the operation stops in its error state; a retry would fail the same way)."""
     if isinstance(result, Wait):
         return result
     if result.ok:
         return Done()
+    if not retry:
+        return Failed(_("%(what)s failed: %(error)s") % {"what": what, "error": result.message}, retryable=False)
     return Failed(_("%(what)s failed: %(error)s. Will retry.") % {"what": what, "error": result.message})
 
 

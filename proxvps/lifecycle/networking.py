@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from proxvps.domain.network import NetDevice
+from proxvps.domain.network import KEEP, Keep, NetDevice
 from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.hardware import NO_CHANGE
@@ -25,7 +25,8 @@ def _bridge_and_vlan(ctx: StepContext) -> tuple[str, int | None]:
     return bridge, vlan
 
 
-def network_change(ctx: StepContext) -> dict[str, str | int]:
+def network_change(ctx: StepContext, macaddr: str | Keep = KEEP) -> dict[str, str | int]:
+    """The net0 change the plan asks for (nothing when net0 is already so); the MAC stays unless given."""
     current = ctx.config().get(NIC)
     bridge, vlan = _bridge_and_vlan(ctx)
     device = NetDevice.parse(current or f"virtio,bridge={bridge}")
@@ -34,18 +35,29 @@ def network_change(ctx: StepContext) -> dict[str, str | int]:
         tag=vlan,
         rate=ctx.resources.network_mbps or None,
         firewall=ctx.plan.firewall_enabled,
+        macaddr=macaddr,
     )
     rendered = wanted.render()
     return {} if rendered == current else {NIC: rendered}
 
 
-def network(ctx: StepContext) -> Outcome:
-    """Bridge, VLAN tag, rate and firewall flag on net0; the MAC and every other option stay as they are."""
-    change = network_change(ctx)
+def _write(ctx: StepContext, change: dict[str, str | int]) -> Outcome:
     if not change:
         return Done(NO_CHANGE)
     ctx.write_config(change)
     return Done()
+
+
+def network(ctx: StepContext) -> Outcome:
+    """Bridge, VLAN tag, rate and firewall flag on net0; the MAC and every other option stay as they are."""
+    return _write(ctx, network_change(ctx))
+
+
+def network_same_mac(ctx: StepContext) -> Outcome:
+    """Reinstall's network step: net0 as the plan says, with the MAC the removed VM had (kept in the request's
+    parameters), so the guest's interface, DHCP reservations and the firewall's MAC filter stay valid (SPEC S7)."""
+    mac = ctx.request.params.get("mac")
+    return _write(ctx, network_change(ctx, macaddr=mac if isinstance(mac, str) and mac else KEEP))
 
 
 def wanted_firewall(ctx: StepContext) -> FirewallOptions:

@@ -24,6 +24,14 @@ class Wait:
     after: float = 1.0
     started: bool = False
     """True when this step just started a task: the action log records that, not every later look at it."""
+    heartbeat: bool = False
+    """True when a long wait is worth a line again (every 15 s of a shutdown window): the log and the cron output
+    then show that the operation still waits, and how long it has waited."""
+
+    @property
+    def logged(self) -> bool:
+        """Whether this look goes to the action log and the cron output (most looks do not)."""
+        return self.started or self.heartbeat
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,13 @@ class Need:
     disk: int
 
 
-_BEFORE_DISKS = states.DEPLOY_STATES[: states.DEPLOY_STATES.index(states.SET_SYSTEM_DISK_SIZE)]
-_BEFORE_START = states.DEPLOY_STATES
+# A reinstall re-clones the VM on its node: until it runs again, its memory and disks are missing from Proxmox's
+# figures just as a new VM's are.
+_BEFORE_DISKS = (
+    *states.DEPLOY_STATES[: states.DEPLOY_STATES.index(states.SET_SYSTEM_DISK_SIZE)],
+    *states.REINSTALL_STATES[: states.REINSTALL_STATES.index(states.RI_SYSTEM_DISK_SIZE)],
+)
+_BEFORE_START = (*states.DEPLOY_STATES, *states.REINSTALL_STATES)
 
 
 def need_of(service: Service) -> Need:

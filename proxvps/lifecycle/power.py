@@ -13,7 +13,8 @@ from proxvps.mail.messages import send_vm_ready
 SHUTDOWN_TIMEOUT = 60
 
 
-def _status(ctx: StepContext) -> str:
+def current_status(ctx: StepContext) -> str:
+    """The VM's status as Proxmox says it now (`running`, `stopped`)."""
     return ctx.client.vm_status(ctx.service.node, ctx.vmid).status
 
 
@@ -29,24 +30,32 @@ def change_needs_stop(ctx: StepContext) -> bool:
     )
 
 
-def stop_for_change(ctx: StepContext) -> Outcome:
-    """Stop once, at the start of a change, and only if something will change."""
+def shut_down(ctx: StepContext) -> Outcome:
+    """Shut the VM down (forced after SHUTDOWN_TIMEOUT seconds: one PVE task does both) unless it is stopped already.
+    The pass's cluster snapshot is then stale about this VM, so the start step reads it again rather than see it
+    still running."""
     pending = ctx.pending("shutdown")
     if pending is not None:
         if isinstance(pending, Wait):
             return pending
-        status = _status(ctx)
+        ctx.run.stale(ctx.server)
+        status = current_status(ctx)
         if status != "stopped":
             return Failed(_("VM did not stop (status: %(status)s). Will retry.") % {"status": status})
         return Done()
-    if not change_needs_stop(ctx):
-        return Done(hardware.NO_CHANGE)
-    if _status(ctx) == "stopped":
+    if current_status(ctx) == "stopped":
         return Done(_("skip - already stopped"))
     return ctx.start(
         lambda: ctx.client.shutdown(ctx.service.node, ctx.vmid, timeout=SHUTDOWN_TIMEOUT, force_stop=True),
         "shutdown",
     )
+
+
+def stop_for_change(ctx: StepContext) -> Outcome:
+    """Stop once, at the start of a change, and only if something will change."""
+    if not ctx.service.task_upid and not change_needs_stop(ctx):
+        return Done(hardware.NO_CHANGE)
+    return shut_down(ctx)
 
 
 def start(ctx: StepContext) -> Outcome:
@@ -56,7 +65,7 @@ def start(ctx: StepContext) -> Outcome:
     if pending is not None:
         if isinstance(pending, Wait) or pending.ok:
             return pending if isinstance(pending, Wait) else Done()
-        status = _status(ctx)
+        status = current_status(ctx)
         if status == "running":
             return Done(_("skip - already running"))
         return Failed(_("VM failed to start (status: %(status)s). Will retry.") % {"status": status})
@@ -67,20 +76,22 @@ def start(ctx: StepContext) -> Outcome:
 
 
 def verify_running(ctx: StepContext) -> Outcome:
-    status = _status(ctx)
+    status = current_status(ctx)
     if status != "running":
         return Failed(_("VM is not running (status: %(status)s). Will retry.") % {"status": status})
     return Done()
 
 
 def verify_running_and_email(ctx: StepContext) -> Outcome:
-    """The deploy's last step: the VM runs, and the client gets its access details."""
+    """The last step of a deploy or a reinstall: the VM runs, and the client gets its access details (once per
+    run of the operation: the mail's key is the request)."""
     outcome = verify_running(ctx)
     if isinstance(outcome, Failed):
         return outcome
     if ctx.service.client_email:
         send_vm_ready(
             ctx.service.client_email,
+            key=f"vm_ready:{ctx.request.pk}",
             hostname=ctx.service.hostname,
             addresses=[address.ip for address in addresses_of(ctx.service)],
             username=ctx.service.username,

@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proxvps.domain import states
+from proxvps.domain.transitions import TERMINATE
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
 from proxvps.lifecycle.advance import LeaseLostError, advance
-from proxvps.lifecycle.orders import OrderRefused
+from proxvps.lifecycle.requests import OrderRefused
 
-GONE = frozenset({states.TERMINATE, states.ERROR_TERMINATE, states.REMOVE})
+GONE = frozenset({*TERMINATE.states, states.ERROR_TERMINATE, states.REMOVE})
 ATTEMPTS = 3
 
 
@@ -27,7 +28,7 @@ def renew(service: Service) -> Service:
         if service.state in GONE:
             raise OrderRefused(
                 _("Service %(sid)s cannot be renewed: it is %(state)s.")
-                % {"sid": service.billing_service_id, "state": service.get_state_display()}
+                % {"sid": service.billing_service_id, "state": service.state_label}
             )
         try:
             advance(

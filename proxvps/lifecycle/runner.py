@@ -14,12 +14,28 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps.domain import states
 from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
-from proxvps.lifecycle import addresses, cloudinit, hardware, networking, power, provisioning
+from proxvps.lifecycle import (
+    addresses,
+    backups,
+    cloudinit,
+    dnsrecords,
+    hardware,
+    isos,
+    networking,
+    password,
+    power,
+    power_actions,
+    provisioning,
+    reinstall,
+    requests,
+    snapshots,
+    stopping,
+    terminate,
+)
 from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
@@ -51,6 +67,33 @@ STEPS: dict[str, Step] = {
     "verify_running": power.verify_running,
     "update_addresses": addresses.update_addresses,
     "stop_for_change": power.stop_for_change,
+    "shut_down": power.shut_down,
+    "create_snapshot": snapshots.create_snapshot,
+    "delete_snapshot": snapshots.delete_snapshot,
+    "rollback_snapshot": snapshots.rollback_snapshot,
+    "create_backup": backups.create_backup,
+    "delete_backup": backups.delete_backup,
+    "restore_backup": backups.restore_backup,
+    "verify_running_and_mail_restored": backups.verify_running_and_mail_restored,
+    "await_shutdown": stopping.await_shutdown,
+    "force_stop": stopping.force_stop,
+    "remove_backups": terminate.remove_backups,
+    "remove_snapshots": terminate.remove_snapshots,
+    "delete_dns_records": dnsrecords.delete_records,
+    "remove_firewall_objects": terminate.remove_firewall,
+    "delete_vm": terminate.delete_vm,
+    "free_ips_and_vmid": terminate.free_ips_and_vmid,
+    "stop_for_reinstall": reinstall.stop_for_reinstall,
+    "delete_snapshots": reinstall.delete_snapshots,
+    "delete_vm_for_reinstall": reinstall.delete_vm,
+    "clone_into_same_vmid": reinstall.clone_into_same_vmid,
+    "network_same_mac": networking.network_same_mac,
+    "stop_for_password": password.stop_for_password,
+    "set_new_password": password.set_new_password,
+    "verify_running_and_email_password": password.verify_running_and_email_password,
+    "mount_iso": isos.mount_iso,
+    "unmount_iso": isos.unmount_iso,
+    "power_action": power_actions.power_action,
 }
 
 
@@ -112,6 +155,10 @@ class _Run:
             )
         )
 
+    def final(self, failure: Failed) -> bool:
+        """Whether the failure stops the operation in its failure state (staff must act) rather than being retried."""
+        return not failure.retryable or not self.operation.retries
+
     def apply(self, transition: Transition, outcome: Outcome, started: datetime, duration: float) -> bool:
         """Record the outcome; True when the run goes on to the next step."""
         source = self.service.state
@@ -143,54 +190,70 @@ class _Run:
                 message=outcome.reason,
                 started_at=started,
                 duration=duration,
-                log=outcome.started,
+                log=outcome.logged,
                 next_attempt_at=due_in(outcome.after),
             )
-            if outcome.started:
-                # A line when the task starts; not one per look at it, which would flood a long migration's log.
+            if outcome.logged:
+                # A line when the task starts and a heartbeat in a long wait; not one per look, which would flood a
+                # long migration's log.
                 self.tell(transition, "waiting", "", outcome.reason, source, duration)
             return False
+        final = self.final(outcome)
         advance(
             self.service,
             owner=self.owner,
             operation=self.operation.name,
             step=label,
-            to_state=source if outcome.retryable else states.ERROR,
+            to_state=self.operation.failure_state if final else source,
             result=StepResult.ERROR,
             message=outcome.message,
             started_at=started,
             duration=duration,
-            next_attempt_at=due_in(retry_delay(outcome)) if outcome.retryable else None,
+            next_attempt_at=None if final else due_in(retry_delay(outcome)),
         )
         self.tell(transition, "error", "", outcome.message, source, duration)
         return False
 
 
 def process_service(service_id: int, owner: str, listener: RunListener, ctx: PassContext) -> RunReport:
-    """Run the service's state machine from where it stands until it completes, must wait, or fails.
+    """Run the service's state machine from where it stands until it completes, must wait, or fails; when an
+    operation completes and another request waits for the service, that one starts and runs on in the same run.
 
     The caller holds the service's lease (lease_owner == owner); every state change is a conditional UPDATE on
     it, so a run whose lease was lost stops. Sets next_attempt_at when it must wait or retry.
     """
-    service = Service.objects.select_related("plan", "plan__template", "plan__server_group", "server", "template").get(
-        pk=service_id
-    )
+    service = Service.objects.select_related(
+        "plan", "plan__template", "plan__server_group", "server", "template", "request"
+    ).get(pk=service_id)
     operation = operation_for(service.state)
     if operation is None or service.lease_owner != owner:
         name = operation.name if operation else ""
         return RunReport(service.pk, service.billing_service_id, name, "idle", service.state, "", 0)
-    run = _Run(service, operation, owner, listener)
-    listener.started(RunHeader(service.pk, service.billing_service_id, service.vmid, operation.name, service.state))
-    try:
+    while True:
+        # A context per operation: what one resolved (the package's resources) may differ for the next.
         step_ctx = StepContext(service, owner, ctx)
-        while (transition := operation.next(service.state)) is not None:
-            started, clock = timezone.now(), perf_counter()
-            outcome = _run_step(STEPS[transition.step], step_ctx)
-            if not run.apply(transition, outcome, started, perf_counter() - clock):
-                if isinstance(outcome, Wait):
-                    return run.report("waiting", outcome.reason)
-                assert isinstance(outcome, Failed)
-                return run.report("paused" if outcome.retryable else "failed", outcome.message)
-    except LeaseLostError:
-        return run.report("idle", _("the service changed under this run; another worker or staff took it over"))
-    return run.report("complete")
+        run = _Run(service, operation, owner, listener)
+        listener.started(RunHeader(service.pk, service.billing_service_id, service.vmid, operation.name, service.state))
+        try:
+            while (transition := operation.next(service.state)) is not None:
+                started, clock = timezone.now(), perf_counter()
+                outcome = _run_step(STEPS[transition.step], step_ctx)
+                if not run.apply(transition, outcome, started, perf_counter() - clock):
+                    if isinstance(outcome, Wait):
+                        return run.report("waiting", outcome.reason)
+                    assert isinstance(outcome, Failed)
+                    if run.final(outcome):
+                        # The requests that waited start now if they may start from where this one stopped (a
+                        # snapshot that failed leaves the service ready), and are refused if not.
+                        requests.fail(service, outcome.message)
+                        report = run.report("failed", outcome.message)
+                        requests.complete(service)
+                        return report
+                    return run.report("paused", outcome.message)
+        except LeaseLostError:
+            return run.report("idle", _("the service changed under this run; another worker or staff took it over"))
+        following = requests.complete(service)
+        if following is None:
+            return run.report("complete")
+        run.report("complete")
+        operation = following

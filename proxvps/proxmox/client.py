@@ -188,6 +188,11 @@ class ProxmoxClient:
     def vm_config(self, node: str, vmid: int) -> VmConfig:
         return VmConfig.from_api(self._session.call_object("GET", _qemu(node, vmid, "config")))
 
+    def vm_next_config(self, node: str, vmid: int) -> VmConfig:
+        """The config the VM will run with after its next start: changes PVE could not apply to the running VM
+        (a drive added to it) included. It has no digest."""
+        return VmConfig.from_pending(self._session.call_list("GET", _qemu(node, vmid, "pending")))
+
     @staticmethod
     def _config_params(
         changes: Mapping[str, str | int], delete: Sequence[str], digest: str | None, force: bool
@@ -226,6 +231,11 @@ class ProxmoxClient:
         """POST: the same change as a task, for changes that allocate disks (`scsi1: local-lvm:10`)."""
         return self._task("POST", _qemu(node, vmid, "config"), self._config_params(changes, delete, digest, force))
 
+    def regenerate_cloudinit(self, node: str, vmid: int) -> None:
+        """Rebuild the VM's cloud-init drive from its config now (PVE does it at the next start too), so the
+        image on the storage holds what the config says, a new password included."""
+        self._session.call("PUT", _qemu(node, vmid, "cloudinit"))
+
     def resize(self, node: str, vmid: int, disk: str, size: str) -> TaskRef:
         """Grow a disk to `size` (`20G`) or by it (`+5G`); PVE refuses to shrink. A task in PVE 9."""
         return self._task("PUT", _qemu(node, vmid, "resize"), {"disk": disk, "size": size})
@@ -238,9 +248,11 @@ class ProxmoxClient:
     def start(self, node: str, vmid: int, timeout: int | None = None) -> TaskRef:
         return self._task("POST", _qemu(node, vmid, "status", "start"), {"timeout": timeout})
 
-    def stop(self, node: str, vmid: int, timeout: int | None = None) -> TaskRef:
-        """Pull the plug (no guest shutdown)."""
-        return self._task("POST", _qemu(node, vmid, "status", "stop"), {"timeout": timeout})
+    def stop(self, node: str, vmid: int, timeout: int | None = None, overrule_shutdown: bool = False) -> TaskRef:
+        """Pull the plug (no guest shutdown); `overrule_shutdown` first aborts a shutdown task still running, whose
+        hold on the VM would otherwise make the stop wait for it."""
+        params: Params = {"timeout": timeout, "overrule-shutdown": overrule_shutdown or None}
+        return self._task("POST", _qemu(node, vmid, "status", "stop"), params)
 
     def shutdown(self, node: str, vmid: int, timeout: int | None = None, force_stop: bool = False) -> TaskRef:
         """ACPI shutdown; with `force_stop`, stop the VM when it is still running after `timeout` seconds."""

@@ -7,7 +7,7 @@ becomes None (or an empty value) instead of an exception in the middle of a work
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -362,6 +362,18 @@ class VmConfig(Mapping[str, str]):
     def from_api(cls, data: Mapping[str, Any]) -> VmConfig:
         entries = {key: config_value(val) for key, val in data.items() if key != "digest" and val is not None}
         return cls(entries=entries, digest=as_str(data.get("digest")))
+
+    @classmethod
+    def from_pending(cls, items: Iterable[Mapping[str, Any]]) -> VmConfig:
+        """GET /nodes/{node}/qemu/{vmid}/pending as the config the VM will have after its next start: each key's
+        pending value where it has one, keys pending deletion left out. It has no digest."""
+        entries: dict[str, str] = {}
+        for item in items:
+            key = str(item.get("key") or "")
+            value = item.get("pending", item.get("value"))
+            if key and value is not None and as_int(item.get("delete")) not in (1, 2):
+                entries[key] = config_value(value)
+        return cls(entries=entries, digest=None)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Stopping a running task, as `DELETE /nodes/{node}/tasks/{upid}` does on PVE.
+"""Stopping a running task, as `DELETE /nodes/{node}/tasks/{upid}` does on PVE, and a VM stop that first aborts
+the VM's shutdown tasks (`overrule-shutdown`, qemu-server's vm_stop through PVE::GuestHelpers::abort_guest_tasks).
 
 fakepve runs each task body as a coroutine it keeps no handle to; the sandbox wraps every body so that a stop
 request can interrupt it. An interrupted body unwinds through its `finally` blocks (a migration releases its lock
@@ -46,6 +47,17 @@ class TaskStops:
         if self.tasks[upid]["status"] == "running":  # type: ignore[attr-defined]
             self._sb_stops[upid] = stop
         return upid
+
+    async def _do_stop(self, vm: Any, user: str, p: dict[str, Any]) -> Any:
+        """fakepve's stop, which ignores `overrule-shutdown` for a VM: with it, PVE aborts the VM's running shutdown
+        tasks first, so the stop need not wait for their hold on the VM's config lock."""
+        if str(p.get("overrule-shutdown", "0")) in ("1", "true"):
+            for task in self.tasklog:  # type: ignore[attr-defined]
+                if (task["type"], task["id"], task["status"]) == ("qmshutdown", str(vm.vmid), "running"):
+                    stop = self._sb_stops.pop(task["upid"], None)
+                    if stop is not None:
+                        stop.set()
+        return await super()._do_stop(vm, user, p)  # type: ignore[misc]
 
     async def _sb_stop_task(self, v: dict[str, Any], user: str) -> None:
         task = self.tasks.get(v["upid"])  # type: ignore[attr-defined]

@@ -68,6 +68,8 @@ def service_page(request: HttpRequest, service_id: str) -> HttpResponse:
     service = client_services(client).select_related("plan", "template").filter(billing_service_id=service_id).first()
     if service is None:
         raise Http404(service_id)
+    if service.is_locked:
+        return render(request, "web/client_locked.html", {"service": service}, status=403)
     return render(request, "web/client_service.html", _summary(service))
 
 

@@ -1,5 +1,4 @@
-"""The periodic tasks of SPEC S16, each a function from a TaskRun to a PassResult, and their registry. The three
-backup tasks (scheduleBackup, nowBackupStatus, restoreBackupStatus) are registered when backups are built.
+"""The periodic tasks of SPEC S16, each a function from a TaskRun to a PassResult, and their registry.
 
 A task handles each item (service, snapshot) on its own: one broken item is logged and counted as an error, and
 the pass carries on with the others (SPEC S22).
@@ -12,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from django.conf import settings
@@ -19,15 +19,19 @@ from django.db.models import Max
 from django.utils import timezone
 
 from proxvps.domain import states
-from proxvps.domain.transitions import operation_for
+from proxvps.domain.transitions import BACKUP_CREATE, BACKUP_DELETE, BACKUP_RESTORE, Operation, operation_for
 from proxvps.inventory.models import Server, Service
+from proxvps.lifecycle.backup_schedule import due_schedules, run_schedule
 from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
+from proxvps.lifecycle.requests import OrderRefused
 from proxvps.lifecycle.runner import process_service
-from proxvps.proxmox import ProxmoxError
+from proxvps.lifecycle.snapshots import request_expired_deletes
+from proxvps.mail.outbox import deliver_pending
+from proxvps.proxmox import ProxmoxError, TaskRef
 from proxvps.worker import claims
 from proxvps.worker.models import UsageSample
-from proxvps.worker.output import CronOutput
+from proxvps.worker.output import CronOutput, spell_seconds
 from proxvps.worker.results import PassResult
 
 logger = logging.getLogger(__name__)
@@ -36,7 +40,6 @@ BATCH = 10
 """Services claimed at a time: small, so the others stay free for the other workers."""
 POLL = 1.0
 """Longest sleep between two looks for due services while a pass waits for its in-flight operations."""
-DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
     clone still completes in one pass; the worker sleeps (at most POLL seconds at a time), a step never does.
     A service is run again in the same pass only while it is waiting: one that completed, paused, failed or raised
     is settled until the next pass.
+
+    At the end of the pass the mail outbox is delivered: what a step queued and could not send at once (the SMTP
+    server was down, or the process died between the commit and the delivery) goes out then.
     """
     deadline = time.monotonic() + run.budget
     claims.free_dead_leases()
@@ -100,6 +106,7 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
             finally:
                 for service_id in pending:  # stopping: give back what we will not run
                     claims.release(service_id, run.owner)
+    deliver_pending()
     return books.result()
 
 
@@ -158,11 +165,14 @@ class _ProcessPass:
 
 
 def remove_old_snapshots(run: TaskRun) -> PassResult:
-    """Delete the snapshots of ready services that are older than their plan's snapshot lifetime (SPEC S8).
+    """Ask for the deletion of the snapshots of ready services that are older than their plan's snapshot lifetime
+    (SPEC S8).
 
-    The deletions are Proxmox tasks this pass starts and does not wait for: a deletion that fails leaves the
-    snapshot in place, and the next pass tries again. Proxmox has no cluster-wide list of snapshots, so this costs
-    one call per VM: services whose package allows no snapshot are not asked (their clients cannot make any)."""
+    Each deletion is a snapshot_delete request, as a client's is, rather than a Proxmox call made here: it runs as
+    an operation of its own, so it never touches a VM while a backup or restore runs on it, and the service's log
+    shows it. Only ready services are read; a busy one is looked at by a later pass. Proxmox has no cluster-wide
+    list of snapshots, so this costs one call per VM: services whose package allows no snapshot are not asked
+    (their clients cannot make any)."""
     result = PassResult()
     now = timezone.now().timestamp()
     services = (
@@ -180,24 +190,111 @@ def remove_old_snapshots(run: TaskRun) -> PassResult:
             assert service.vmid is not None
             if resources_of(service).snapshots_count == 0:
                 continue
-            cutoff = now - service.plan.snapshot_lifetime_days * DAY
             try:
-                client = ctx.client(service.server)
-                old = [
-                    snapshot.name
-                    for snapshot in client.snapshots(service.node, service.vmid)
-                    if snapshot.snaptime is not None and snapshot.snaptime < cutoff
-                ]
-                for name in old:
-                    client.delete_snapshot(service.node, service.vmid, name)
+                found = ctx.client(service.server).snapshots(service.node, service.vmid)
+                expired = request_expired_deletes(service, found, now, requested_by="removeOldSnapshots")
             except Exception as error:  # SPEC S22
                 logger.exception("Removing old snapshots of service %s failed.", service.pk)
                 result.errors += 1
                 result.details.append(f"sid:{service.billing_service_id} [{error}]")
                 continue
-            if old:
+            if expired:
                 result.processed += 1
-                result.details.append(f"sid:{service.billing_service_id} [success] deleted: {', '.join(old)}")
+                result.details.append(f"sid:{service.billing_service_id} [success] deleting: {', '.join(expired)}")
+    return result
+
+
+# ----------------------------------------------------------------------------------------------- scheduleBackup
+
+
+def schedule_backup(run: TaskRun) -> PassResult:
+    return schedule_backups(run, timezone.now())
+
+
+def schedule_backups(run: TaskRun, now: datetime) -> PassResult:
+    """Today's automatic backups (SPEC S9) of the services whose weekday it is and whose time of day has come at
+    `now`: skipped when already asked for or made today, the oldest deleted first when the package's count is
+    reached. Only the services it did something for, or had a reason to skip, get a detail line."""
+    result = PassResult()
+    for schedule in due_schedules(now):
+        if run.stop.is_set():
+            break
+        run.beat()
+        sid = schedule.service.billing_service_id
+        try:
+            outcome = run_schedule(schedule, now)
+        except OrderRefused as refusal:
+            result.details.append(f"sid:{sid} [skipped] {refusal}")
+            continue
+        except Exception as error:  # SPEC S22
+            logger.exception("The scheduled backup of service %s failed.", schedule.service_id)
+            result.errors += 1
+            result.details.append(f"sid:{sid} [{error}]")
+            continue
+        result.processed += outcome.queued
+        result.details.append(f"sid:{sid} {outcome.detail}")
+    return result
+
+
+# ----------------------------------------------------------------------------- nowBackupStatus, restoreBackupStatus
+
+
+def now_backup_status(run: TaskRun) -> PassResult:
+    """The backups being made or deleted now, each with its Proxmox task (SPEC S16)."""
+    return _follow(run, (BACKUP_CREATE, BACKUP_DELETE))
+
+
+def restore_backup_status(run: TaskRun) -> PassResult:
+    """The restores running now, each with its Proxmox task or the step it is at, and the restores that failed and
+    wait for a retry or a reinstall (counted as errors until someone acts)."""
+    return _follow(run, (BACKUP_RESTORE,), failed=states.ERROR_RESTORE)
+
+
+def _follow(run: TaskRun, operations: tuple[Operation, ...], failed: str | None = None) -> PassResult:
+    """One line per service in one of these operations: its Proxmox task (running, finished or failed, read without
+    touching the VM), or the state it is at between tasks. It only reports: processVirtualMachines runs the steps,
+    under the service's lease, so this never races a step."""
+    result = PassResult()
+    watched = set().union(*(operation.states for operation in operations))
+    services = (
+        Service.objects.filter(state__in=watched | ({failed} if failed else set()))
+        .select_related("server")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    with PassContext() as ctx:
+        for service in services:
+            if run.stop.is_set():
+                break
+            run.beat()
+            prefix = f"sid:{service.billing_service_id}"
+            result.processed += 1
+            if service.state == failed:
+                result.errors += 1
+                result.details.append(f"{prefix} [{service.last_error or service.state_label}] status:{service.state}")
+                continue
+            operation = operation_for(service.state)
+            action = f"action:{operation.name if operation else '-'}"
+            if not service.task_upid or service.server is None:
+                result.details.append(f"{prefix} [in_progress] {action}, status:{service.state}")
+                continue
+            ref = TaskRef.from_upid(service.task_upid)
+            try:
+                task = ctx.client(service.server).task_result(ref)
+            except ProxmoxError as error:
+                result.errors += 1
+                result.details.append(f"{prefix} [{error}] {action}")
+                continue
+            if task is None:
+                since = service.step_started_at or now
+                result.details.append(
+                    f"{prefix} [running] {action}, task:{ref.type}, {spell_seconds((now - since).total_seconds())}"
+                )
+            elif task.ok:
+                result.details.append(f"{prefix} [finished] {action}, task:{ref.type}")
+            else:
+                result.errors += 1
+                result.details.append(f"{prefix} [{task.message}] {action}, task:{ref.type}")
     return result
 
 
@@ -284,6 +381,9 @@ TASKS: Final[dict[str, Task]] = {
     for task in (
         Task("processVirtualMachines", 60, process_virtual_machines, locked=False),
         Task("removeOldSnapshots", 60, remove_old_snapshots),
+        Task("restoreBackupStatus", 60, restore_backup_status),
+        Task("nowBackupStatus", 60, now_backup_status),
+        Task("scheduleBackup", 60, schedule_backup),
         Task("collectingStatistics", 3600, collect_statistics),
     )
 }

@@ -10,7 +10,7 @@ import pytest
 from proxvps.domain import states
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.connect import client_for
-from proxvps.inventory.models import ActionLog, Plan, Server, Service
+from proxvps.inventory.models import ActionLog, OperationRequest, Plan, Server, Service
 from tests.api.conftest import Api, order_body
 from tests.lifecycle.conftest import drive
 
@@ -115,13 +115,28 @@ def test_services_are_listed_and_narrowed_to_a_client(billing: Api, small_plan: 
     assert [s["service_id"] for s in mine] == ["2"]
 
 
-def test_a_change_of_package_while_the_service_is_being_built_is_a_conflict(billing: Api, small_plan: Plan) -> None:
+def test_a_change_of_package_while_the_service_is_being_built_waits_its_turn(billing: Api, small_plan: Plan) -> None:
     billing.post("/api/v1/billing/services", order_body())
+    status, body = billing.patch("/api/v1/billing/services/1001", {"options": {"RAM": 2048}})
+    assert status == 200
+    assert body["state"] == states.NEW
+    service = Service.objects.get()
+    assert (service.state, service.options) == (states.NEW, {})
+    waiting = OperationRequest.objects.get(service=service, operation="change_package")
+    assert (waiting.operation, waiting.status, waiting.fields["options"]) == (
+        "change_package",
+        "pending",
+        {"RAM": 2048},
+    )
+
+
+def test_a_change_of_package_of_a_terminated_service_is_a_conflict(billing: Api, small_plan: Plan) -> None:
+    billing.post("/api/v1/billing/services", order_body())
+    Service.objects.update(state=states.REMOVE)
     status, body = billing.patch("/api/v1/billing/services/1001", {"options": {"RAM": 2048}})
     assert status == 409
     assert body["error"] == "conflict"
-    service = Service.objects.get()
-    assert (service.state, service.options) == (states.NEW, {})
+    assert not OperationRequest.objects.filter(operation="change_package").exists()
 
 
 def test_a_change_of_package_with_nothing_to_change_is_refused(billing: Api, small_plan: Plan) -> None:

@@ -9,6 +9,8 @@ from proxvps.domain.disks import (
     DISK_FORMATS,
     DriveKey,
     SystemDisk,
+    boot_order_with,
+    cdrom_key,
     disk_format,
     find_system_disk,
     free_drive_key,
@@ -373,3 +375,36 @@ def test_disk_requests_built_here_pass_the_pve_schema() -> None:
     values = {"node": "pve1", "vmid": "100", system.key: limited.render(), "scsi1": new_disk.render()}
     _, errors = schema.validate(QEMU_CONFIG, values)
     assert errors == {}
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        pytest.param({"scsi0": DISK, "ide2": CLOUDINIT}, "ide0", id="cloudinit-on-ide2-first-free-ide"),
+        pytest.param({"scsi0": DISK}, "ide2", id="ide2-when-free"),
+        pytest.param({"scsi0": DISK, "ide0": EMPTY_CDROM, "ide2": CLOUDINIT}, "ide0", id="empty-tray"),
+        pytest.param({"scsi0": DISK, "sata1": CDROM, "ide2": CLOUDINIT}, "sata1", id="existing-cdrom-any-bus"),
+        pytest.param({"ide0": DISK, "ide2": CLOUDINIT}, "ide1", id="ide-system-disk"),
+        pytest.param({"ide0": DISK, "ide1": DISK_2, "ide2": CLOUDINIT, "ide3": DISK_2}, None, id="ide-full"),
+    ],
+)
+def test_cdrom_key_is_the_cdrom_drive_or_a_free_ide_slot(config: dict[str, object], key: str | None) -> None:
+    assert cdrom_key(config) == key
+
+
+@pytest.mark.parametrize(
+    ("boot", "key", "expected"),
+    [
+        pytest.param("order=scsi0", "ide0", "order=scsi0;ide0", id="appended-after-the-disk"),
+        pytest.param("order=scsi0;net0", "ide2", "order=scsi0;net0;ide2", id="after-the-network"),
+        pytest.param("order=scsi0;ide0", "ide0", None, id="listed-already"),
+        pytest.param("order=ide2;scsi0", "ide2", None, id="cdrom-first-left-alone"),
+        pytest.param("cdn", "ide2", None, id="legacy-letters"),
+        pytest.param(None, "ide2", None, id="no-boot-line"),
+    ],
+)
+def test_boot_order_with_keeps_the_disk_first(boot: str | None, key: str, expected: str | None) -> None:
+    config: dict[str, object] = {"scsi0": DISK}
+    if boot is not None:
+        config["boot"] = boot
+    assert boot_order_with(config, key) == expected

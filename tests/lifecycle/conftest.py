@@ -9,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from proxvps.demo_setup import register_server
+from proxvps.domain import states
 from proxvps.inventory.models import Plan, Server, Service
 from proxvps.inventory.sync import sync_server
 from proxvps.ipam.models import Pool, PoolRange
+from proxvps.lifecycle.orders import order_service
 from proxvps.lifecycle.passes import PassContext
 from proxvps.lifecycle.reports import RunHeader, RunReport, StepReport
 from proxvps.lifecycle.runner import process_service
@@ -97,3 +99,22 @@ def plan(cluster: Server) -> Plan:
     )
     plan.templates.set(cluster.templates.all())
     return plan
+
+
+@pytest.fixture
+def ready_vm(plan: Plan) -> Service:
+    """A deployed, running service of `plan`, whose package allows 2 snapshots and 2 backups on the sandbox's shared
+    `backup` storage; its client has an e-mail address."""
+    plan.snapshots_count = 2
+    plan.backups_count = 2
+    plan.backup_storage = "backup"
+    plan.save()
+    service = order_service(billing_service_id="5546", client_ref="77", plan=plan, client_email="client@example.com")
+    drive(service)
+    assert service.state == states.READY
+    return service
+
+
+def writes(sandbox) -> list[tuple[str, str]]:
+    """The requests that could change something on the sandbox (all but GET), oldest first."""
+    return [(method, path) for method, path, _body in sandbox.pve.requests if method != "GET"]

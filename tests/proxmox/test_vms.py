@@ -163,3 +163,21 @@ def test_a_deleted_vm_is_gone_with_its_disks(client, vmid):
 
     assert client.find_vm(vmid) is None
     assert client.storage_content("pve1", "local-lvm", vmid=vmid) == []
+
+
+@pytest.mark.parametrize(("overrule", "exitstatus"), [(True, "OK"), (False, "got timeout")])
+def test_a_stop_overruling_a_running_shutdown_does_not_wait_for_it(
+    sandbox, sandbox_api, client, vmid, overrule, exitstatus
+):
+    """A guest that ignores ACPI keeps its shutdown task (and the VM's lock) until the timeout: only a stop that
+    overrules it stops the VM now; another one times out on the lock."""
+    finished(client, client.start("pve1", vmid))
+    sandbox.call(lambda pve: setattr(pve.vm(vmid), "acpi", False))
+    sandbox.call(lambda pve: setattr(pve, "time_scale", 0.01))
+    shutdown = client.shutdown("pve1", vmid, timeout=10_000)
+
+    stop = sandbox_api.wait(client.stop("pve1", vmid, overrule_shutdown=overrule).upid)
+
+    assert exitstatus in stop["exitstatus"]
+    assert (client.vm_status("pve1", vmid).status == "stopped") is overrule
+    assert (client.task_result(shutdown) is not None) is overrule

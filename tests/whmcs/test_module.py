@@ -147,3 +147,75 @@ def test_usage_update_and_the_metric_provider_report_this_months_traffic(whmcs: 
     assert {m["type"] for m in provided["metrics"]} == {"month"}
     assert [m["usage"] for m in provided["usage"]["web1.example.com"]] == [3, 0.5]
     assert [m["usage"] for m in provided["tenant"]] == [3, 0.5]
+
+
+def _status(sandbox, service: Service) -> str | None:
+    status = sandbox.call(lambda pve: pve.vm(service.vmid).status if pve.vm(service.vmid) is not None else None)
+    return None if status is None else str(status)
+
+
+def test_suspend_unsuspend_and_terminate_to_a_vm_gone_from_the_sandbox(
+    whmcs: Whmcs, sandbox, cluster: Server, plan: Plan
+) -> None:
+    assert whmcs.call("CreateAccount", whmcs.params())["result"] == "success"
+    service = Service.objects.get()
+    drive(service)
+    vmid = service.vmid
+
+    assert whmcs.call("SuspendAccount", whmcs.params())["result"] == "success"
+    drive(service)
+    assert (service.state, _status(sandbox, service)) == (states.SUSPENDED, "stopped")
+    assert whmcs.call("SuspendAccount", whmcs.params())["result"] == "success"
+
+    assert whmcs.call("UnsuspendAccount", whmcs.params())["result"] == "success"
+    drive(service)
+    assert (service.state, _status(sandbox, service)) == (states.READY, "running")
+
+    assert whmcs.call("TerminateAccount", whmcs.params())["result"] == "success"
+    drive(service)
+    assert service.state == states.REMOVE
+    assert sandbox.call(lambda pve: pve.vm(vmid)) is None
+    assert vmid not in _vms(cluster)
+    assert whmcs.call("TerminateAccount", whmcs.params())["result"] == "success"
+
+
+def test_terminating_a_service_proxvps_never_had_succeeds(whmcs: Whmcs, plan: Plan) -> None:
+    assert whmcs.call("TerminateAccount", whmcs.params(serviceid=404))["result"] == "success"
+
+
+def test_change_password_reaches_the_vm(whmcs: Whmcs, cluster: Server, plan: Plan) -> None:
+    whmcs.call("CreateAccount", whmcs.params())
+    service = Service.objects.get()
+    drive(service)
+    report = whmcs.call("ChangePassword", whmcs.params(password="Changed-Pass-2024"))
+    assert report["result"] == "success"
+    assert all("Changed-Pass-2024" not in line for line in report["module_log"])
+    drive(service)
+    assert (service.state, service.password) == (states.READY, "Changed-Pass-2024")
+    short = whmcs.call("ChangePassword", whmcs.params(password="short"))["result"]
+    assert short.startswith("The request is not valid; see the fields. password:")
+
+
+def test_the_admin_buttons_stop_start_reboot_and_redeploy(whmcs: Whmcs, sandbox, cluster: Server, plan: Plan) -> None:
+    assert whmcs.call("AdminCustomButtonArray", {})["result"] == {
+        "Start": "PowerStart",
+        "Stop": "PowerStop",
+        "Reboot": "PowerReboot",
+        "Redeploy": "Redeploy",
+    }
+    whmcs.call("CreateAccount", whmcs.params())
+    service = Service.objects.get()
+    drive(service)
+    assert whmcs.call("PowerStop", whmcs.params())["result"] == "success"
+    drive(service)
+    assert _status(sandbox, service) == "stopped"
+    assert whmcs.call("PowerStart", whmcs.params())["result"] == "success"
+    drive(service)
+    assert _status(sandbox, service) == "running"
+    assert whmcs.call("PowerReboot", whmcs.params())["result"] == "success"
+    drive(service)
+    vmid = service.vmid
+    assert whmcs.call("Redeploy", whmcs.params())["result"] == "success"
+    assert Service.objects.get().state == states.REINSTALL
+    drive(service)
+    assert (service.state, service.vmid, _status(sandbox, service)) == (states.READY, vmid, "running")

@@ -1,3 +1,3 @@
-"""The lifecycle tests' sandbox cluster and plan, for the passes here that deploy real services."""
+"""The lifecycle tests' sandbox cluster, plan and ready service, for the passes here that work on real services."""
 
-from tests.lifecycle.conftest import cluster, plan  # noqa: F401 - fixtures, used by name
+from tests.lifecycle.conftest import cluster, plan, ready_vm  # noqa: F401 - fixtures, used by name

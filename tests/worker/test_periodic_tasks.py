@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from proxvps.demo_setup import register_server
 from proxvps.domain import states
+from proxvps.inventory.choices import RequestStatus
 from proxvps.inventory.connect import client_for
-from proxvps.inventory.models import Plan, Server, Service
+from proxvps.inventory.models import OperationRequest, Plan, Server, Service
 from proxvps.proxmox import ProxmoxClient, TaskRef
 from proxvps.worker.cycle import Worker
 from proxvps.worker.models import UsageSample
@@ -142,11 +143,38 @@ def test_snapshots_older_than_the_plan_lifetime_are_deleted_and_newer_ones_kept(
         _done(client, client.create_snapshot("pve1", vmid, name))
     old = int(time.time()) - 7 * DAY
     sandbox.call(lambda pve: pve.find("pve1", vmid).snapshots["weekold"].update(snaptime=old))
-    _service(plan, server, "5546", vmid)
+    service = _service(plan, server, "5546", vmid)
     result, _out = _run("removeOldSnapshots")
     assert (result.processed, result.errors) == (1, 0)
-    assert result.details == ["sid:5546 [success] deleted: weekold"]
+    assert result.details == ["sid:5546 [success] deleting: weekold"]
+    request = OperationRequest.objects.get(service=service)
+    assert (request.operation, request.params, request.requested_by) == (
+        "snapshot_delete",
+        {"name": "weekold"},
+        "removeOldSnapshots",
+    )
+
+    _run("processVirtualMachines")
     assert [s.name for s in client.snapshots("pve1", vmid)] == ["fresh"]
+    service.refresh_from_db()
+    assert service.state == states.READY
+    request.refresh_from_db()
+    assert request.status == RequestStatus.DONE
+
+
+def test_an_expired_snapshot_whose_deletion_waits_is_not_asked_for_twice(sandbox, server, client, snapshot_plan):
+    vmid = _vm(client)
+    _done(client, client.create_snapshot("pve1", vmid, "weekold"))
+    old = int(time.time()) - 7 * DAY
+    sandbox.call(lambda pve: pve.find("pve1", vmid).snapshots["weekold"].update(snaptime=old))
+    service = _service(snapshot_plan, server, "5546", vmid)
+    _run("removeOldSnapshots")
+    Service.objects.filter(pk=service.pk).update(state=states.READY)  # as if it were back before the deletion ran
+
+    result, _out = _run("removeOldSnapshots")
+
+    assert (result.processed, result.errors, result.details) == (0, 0, [])
+    assert OperationRequest.objects.filter(service=service).count() == 1
 
 
 def test_a_service_whose_package_allows_no_snapshot_is_not_asked(sandbox, server, client, plan) -> None:
@@ -181,5 +209,6 @@ def test_one_broken_service_does_not_stop_snapshot_cleanup_for_the_others(
     result, _out = _run("removeOldSnapshots")
     assert (result.processed, result.errors) == (1, 1)
     assert result.details[0].startswith("sid:5546 [")
-    assert result.details[1] == "sid:5547 [success] deleted: weekold"
+    assert result.details[1] == "sid:5547 [success] deleting: weekold"
+    _run("processVirtualMachines")
     assert client.snapshots("pve1", vmid) == []

@@ -26,6 +26,9 @@ def test_the_migration_sets_the_default_intervals() -> None:
     assert intervals == {
         "processVirtualMachines": 60,
         "removeOldSnapshots": 60,
+        "restoreBackupStatus": 60,
+        "nowBackupStatus": 60,
+        "scheduleBackup": 60,
         "collectingStatistics": 3600,
     }
 

@@ -187,6 +187,30 @@ function proxvps_CreateAccount(array $params)
     ]));
 }
 
+function proxvps_SuspendAccount(array $params)
+{
+    return proxvps_Result(proxvps_Call($params, 'POST', proxvps_ServicePath($params, '/suspend')));
+}
+
+function proxvps_UnsuspendAccount(array $params)
+{
+    return proxvps_Result(proxvps_Call($params, 'POST', proxvps_ServicePath($params, '/unsuspend')));
+}
+
+/** Terminate; a service proxvps never had (its creation failed) counts as terminated. */
+function proxvps_TerminateAccount(array $params)
+{
+    $answer = proxvps_Call($params, 'DELETE', proxvps_ServicePath($params));
+    return $answer['status'] === 404 ? 'success' : proxvps_Result($answer);
+}
+
+function proxvps_ChangePassword(array $params)
+{
+    return proxvps_Result(proxvps_Call($params, 'POST', proxvps_ServicePath($params, '/password'), [
+        'password' => (string) ($params['password'] ?? ''),
+    ]));
+}
+
 function proxvps_ChangePackage(array $params)
 {
     return proxvps_Result(proxvps_Call($params, 'PATCH', proxvps_ServicePath($params), [
@@ -234,6 +258,42 @@ function proxvps_ServiceSingleSignOn(array $params)
 }
 
 // ---------------------------------------------------------------------------------------------------- admin area
+
+function proxvps_AdminCustomButtonArray()
+{
+    return [
+        'Start' => 'PowerStart',
+        'Stop' => 'PowerStop',
+        'Reboot' => 'PowerReboot',
+        'Redeploy' => 'Redeploy',
+    ];
+}
+
+function proxvps_Power(array $params, $action)
+{
+    return proxvps_Result(proxvps_Call($params, 'POST', proxvps_ServicePath($params, '/power'), ['action' => $action]));
+}
+
+function proxvps_PowerStart(array $params)
+{
+    return proxvps_Power($params, 'start');
+}
+
+function proxvps_PowerStop(array $params)
+{
+    return proxvps_Power($params, 'stop');
+}
+
+function proxvps_PowerReboot(array $params)
+{
+    return proxvps_Power($params, 'reboot');
+}
+
+/** Reinstall the VM from its own operating system, keeping its addresses and VMID. */
+function proxvps_Redeploy(array $params)
+{
+    return proxvps_Result(proxvps_Call($params, 'POST', proxvps_ServicePath($params, '/reinstall'), (object) []));
+}
 
 function proxvps_AdminServicesTabFields(array $params)
 {

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inventory', '0003_service_placement'),
+        ('inventory', '0005_backup_schedule_and_snapshot_lifetime_check'),
     ]
 
     operations = [
