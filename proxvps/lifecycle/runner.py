@@ -19,7 +19,7 @@ from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
-from proxvps.lifecycle import addresses, cloudinit, hardware, networking, power, provisioning
+from proxvps.lifecycle import addresses, cloudinit, dnsrecords, hardware, networking, power, provisioning
 from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Step = Callable[[StepContext], Outcome]
 STEPS: dict[str, Step] = {
     "allocate_ip": provisioning.allocate_ip,
-    "set_dns_records": provisioning.set_dns_records,
+    "set_dns_records": dnsrecords.set_records,
     "clone": provisioning.clone,
     "migrate": provisioning.migrate,
     "set_cpu_ram": hardware.set_cpu_ram,
