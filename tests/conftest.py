@@ -3,9 +3,10 @@ server for the DNS tests."""
 
 from __future__ import annotations
 
+import secrets
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -82,3 +83,20 @@ def powerdns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PowerDnsServe
     pdns_server is not installed, except in CI, where that fails."""
     with running_powerdns(tmp_path_factory.mktemp("powerdns")) as server:
         yield server
+
+
+@pytest.fixture
+def pdns_zone(powerdns: PowerDnsServer) -> Iterator[Callable[[str], str]]:
+    """Makes zones on the session's PowerDNS server and deletes them after the test: `<label>-<random>.test` for a
+    label, or a reverse zone (`...arpa`) as given."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        zone = name if name.endswith(".arpa") else f"{name}-{secrets.token_hex(4)}.test"
+        powerdns.create_zone(zone)
+        made.append(zone)
+        return zone
+
+    yield make
+    for zone in made:
+        powerdns.delete_zone(zone)

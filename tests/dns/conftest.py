@@ -1,13 +1,14 @@
-"""Fixtures of the DNS adapter tests: zones on the real PowerDNS server, and the Cloudflare and HestiaCP fakes."""
+"""Fixtures of the DNS adapter tests: the Cloudflare and HestiaCP fakes, and settings for the real PowerDNS server
+(the `powerdns` and `pdns_zone` fixtures are in tests/conftest.py: the lifecycle tests use them too)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from proxvps.dns import ZoneSettings
+from proxvps.dns import ZoneSettings, normalize_url
 from tests.dns.fakes import FakeCloudflare, FakeHestia
 from tests.dns.powerdns_server import PowerDnsServer
 
@@ -15,26 +16,7 @@ HESTIA_ACCESS = "A" * 20
 HESTIA_SECRET = "s3cr3t-" + "x" * 33
 
 
-@pytest.fixture
-def pdns_zone(powerdns: PowerDnsServer) -> Iterator[Callable[[str], str]]:
-    """Makes zones with a unique name (`<label>-<random>.test`, or a reverse zone as given) on the session's
-    server, and deletes them after the test."""
-    made: list[str] = []
-
-    def make(name: str) -> str:
-        zone = name if name.endswith(".arpa") else f"{name}-{secrets.token_hex(4)}.test"
-        powerdns.create_zone(zone)
-        made.append(zone)
-        return zone
-
-    yield make
-    for zone in made:
-        powerdns.delete_zone(zone)
-
-
 def pdns_settings(powerdns: PowerDnsServer, zone: str, **changes: object) -> ZoneSettings:
-    from proxvps.dns import normalize_url
-
     values: dict[str, object] = {
         "provider": "powerdns",
         "zone": zone,
