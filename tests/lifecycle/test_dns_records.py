@@ -4,6 +4,7 @@ set on deploy, kept right on change package, deleted on request; a provider that
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import pytest
 
@@ -28,7 +29,7 @@ DNS_STEP = "Set DNS records"
 
 
 @pytest.fixture
-def zones(powerdns: PowerDnsServer, pdns_zone) -> str:
+def zones(powerdns: PowerDnsServer, pdns_zone: Callable[[str], str]) -> str:
     """A forward zone and both reverse zones of the cluster's pools on the real server; returns the forward zone."""
     forward = pdns_zone("fwd")
     for name in (forward, V4_REVERSE, V6_REVERSE):
