@@ -12,8 +12,15 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from proxvps.keys import load_or_create_secret_key
+
+
+def _flag(name: str) -> bool:
+    """An on/off setting: 1, true, yes or on (any case) is on; anything else, or unset, is off."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("PROXVPS_DATA_DIR", ".proxvps")).resolve()
@@ -37,6 +44,7 @@ INSTALLED_APPS = [
     "proxvps.ipam",
     "proxvps.api",
     "proxvps.worker",
+    "proxvps.mail",
 ]
 
 MIDDLEWARE = [
@@ -102,9 +110,19 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# Mail (SPEC S19) goes out through SMTP: STARTTLS on the plain port (PROXVPS_SMTP_TLS=1) or TLS from the first
+# byte (PROXVPS_SMTP_SSL=1, usually port 465), never both. The timeout bounds how long a delivery waits for a
+# server that does not answer; the message then stays in the outbox and the worker tries again.
 EMAIL_BACKEND = os.environ.get("PROXVPS_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("PROXVPS_SMTP_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("PROXVPS_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PROXVPS_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PROXVPS_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _flag("PROXVPS_SMTP_TLS")
+EMAIL_USE_SSL = _flag("PROXVPS_SMTP_SSL")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set PROXVPS_SMTP_TLS (STARTTLS) or PROXVPS_SMTP_SSL (implicit TLS), not both.")
+EMAIL_TIMEOUT = float(os.environ.get("PROXVPS_SMTP_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("PROXVPS_MAIL_FROM", "proxvps@localhost")
 
 # The worker (SPEC S15, S16): how soon a step looks again at a Proxmox task it started, how long a migration may

@@ -32,7 +32,15 @@ class Operation:
     name: str
     title: str
     """As the cron output names it: `--- Deploy: ...`, `--- ChangePackage: ...`."""
+    label: str
+    """As a person reads it in messages and the log: "Change package" (translated where shown)."""
     transitions: tuple[Transition, ...]
+    starts_from: frozenset[str] = frozenset()
+    """The idle states a request for this operation may start it from. A request that arrives while another
+    operation is in flight waits its turn (SPEC S9: while a backup or restore runs, every other operation waits);
+    one that arrives in any other state is refused."""
+    preempts: bool = False
+    """Starts at once from any state, cancelling the requests that wait (terminate: the client has left)."""
 
     def next(self, state: str) -> Transition | None:
         """The transition out of `state`, or None when the operation has nothing more to do there."""
@@ -49,10 +57,16 @@ class Operation:
     def states(self) -> frozenset[str]:
         return frozenset(t.source for t in self.transitions)
 
+    @property
+    def first_state(self) -> str:
+        """The state a request puts the service in to start this operation."""
+        return self.transitions[0].source
+
 
 DEPLOY = Operation(
     name="deploy",
     title="Deploy",
+    label=N_("Deploy"),
     transitions=(
         Transition(s.NEW, "allocate_ip", N_("Allocate IP"), s.IP_ALLOCATED),
         Transition(s.IP_ALLOCATED, "set_dns_records", N_("Set DNS records"), s.DNS_SET),
@@ -90,6 +104,7 @@ DEPLOY = Operation(
 CHANGE_PACKAGE = Operation(
     name="change_package",
     title="ChangePackage",
+    label=N_("Change package"),
     transitions=(
         Transition(s.CHANGE_PACKAGE, "update_addresses", N_("Update IP + DNS + Firewall"), s.CP_UPDATE_IP),
         Transition(s.CP_UPDATE_IP, "stop_for_change", N_("Stop VM"), s.CP_STOP),
@@ -111,6 +126,7 @@ CHANGE_PACKAGE = Operation(
         Transition(s.CP_FIREWALL, "start", N_("Start VM"), s.CP_START),
         Transition(s.CP_START, "verify_running", N_("Verify running"), s.READY),
     ),
+    starts_from=frozenset({s.READY}),
 )
 
 OPERATIONS: dict[str, Operation] = {op.name: op for op in (DEPLOY, CHANGE_PACKAGE)}

@@ -70,3 +70,12 @@ class StepResult(models.TextChoices):
     SKIPPED = "skipped", _("Skipped (no change)")
     WAITING = "waiting", _("Waiting")
     ERROR = "error", _("Error")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for its turn")
+    STARTED = "started", _("In progress")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")

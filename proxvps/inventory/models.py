@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from proxvps.domain import states
 from proxvps.domain.naming import DEFAULT_TEMPLATE
 from proxvps.encryption import EncryptedTextField
-from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, ServiceState, StepResult
+from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, RequestStatus, ServiceState, StepResult
 from proxvps.proxmox import ProxmoxConfigError, normalize_fingerprint
 
 TOKEN_ID = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$")
@@ -277,7 +277,8 @@ class Service(models.Model):
     placed_disk = models.BigIntegerField(_("placed disk (bytes)"), default=0)
     hostname = models.CharField(_("hostname"), max_length=253, blank=True)
     vm_name = models.CharField(_("VM name"), max_length=100, blank=True)
-    state = models.CharField(_("state"), max_length=40, choices=ServiceState.choices, default=states.NEW, db_index=True)
+    # No `choices` on the field: each operation adds its states, and labels (ServiceState) need no migration.
+    state = models.CharField(_("state"), max_length=40, default=states.NEW, db_index=True)
     state_changed_at = models.DateTimeField(_("state changed at"), auto_now_add=True)
     last_error = models.TextField(_("last error"), blank=True)
     username = models.CharField(_("VM user"), max_length=32, default="root")
@@ -293,6 +294,14 @@ class Service(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True, db_index=True)
     lease_owner = models.CharField(_("claimed by"), max_length=100, blank=True)
     lease_expires_at = models.DateTimeField(_("claim expires at"), null=True, blank=True)
+    request = models.ForeignKey(
+        "OperationRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The request whose operation is in flight, or ran last: its steps read their parameters there."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -311,6 +320,45 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return f"{self.billing_service_id} ({self.hostname or self.plan.name})"
+
+    @property
+    def state_label(self) -> str:
+        """The state as a person reads it."""
+        return str(ServiceState(self.state).label) if self.state in ServiceState.values else self.state
+
+
+class OperationRequest(models.Model):
+    """One operation asked for a service (by the billing system, staff, a client or a periodic task): what, with
+    which parameters, and where it stands. A request made while another operation is in flight waits here, in
+    order, until the service is idle again; each run of an operation has its own row, so its events (a mail, say)
+    can be keyed on it and happen once."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="requests")
+    operation = models.CharField(_("operation"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    fields = models.JSONField(
+        _("service changes"),
+        default=dict,
+        blank=True,
+        help_text=_("Service fields written when the operation starts (a new plan and options, say)."),
+    )
+    secret = EncryptedTextField(_("secret parameter"), blank=True, help_text=_("A new password, say."))
+    requested_by = models.CharField(_("requested by"), max_length=100, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING, db_index=True
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operation request")
+        verbose_name_plural = _("operation requests")
+        ordering = ["service", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.operation} ({self.status})"
 
 
 class ActionLog(models.Model):

@@ -15,19 +15,15 @@ from django.utils.translation import gettext as _
 from proxvps.domain import states
 from proxvps.domain.naming import render_hostname, vm_name
 from proxvps.domain.options import OptionError, Resources, resolve_resources, validate_addressing
-from proxvps.domain.transitions import CHANGE_PACKAGE
-from proxvps.inventory.choices import StepResult
-from proxvps.inventory.models import Plan, Service, Template
-from proxvps.lifecycle.advance import advance
+from proxvps.domain.transitions import CHANGE_PACKAGE, DEPLOY
+from proxvps.inventory.choices import RequestStatus
+from proxvps.inventory.models import OperationRequest, Plan, Service, Template
 from proxvps.lifecycle.context import plan_defaults
+from proxvps.lifecycle.requests import OrderRefused, submit
 from proxvps.mail.messages import send_welcome
 
 PASSWORD_LENGTH = 20
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
-
-
-class OrderRefused(ValueError):  # noqa: N818 - a refusal, not a failure: the message is the answer
-    """The order or change cannot be accepted as given; the message says why in one sentence."""
 
 
 def new_password() -> str:
@@ -67,6 +63,7 @@ def order_service(
     password: str = "",
     client_email: str = "",
     client_name: str = "",
+    requested_by: str = "",
 ) -> Service:
     """Create the service (idempotent on the billing id: ordering twice returns the first one)."""
     existing = Service.objects.filter(billing_service_id=billing_service_id).first()
@@ -97,43 +94,41 @@ def order_service(
                 password=password or new_password(),
                 state=states.NEW,
             )
+            deploy = OperationRequest.objects.create(
+                service=service,
+                operation=DEPLOY.name,
+                requested_by=requested_by,
+                status=RequestStatus.STARTED,
+                started_at=timezone.now(),
+            )
+            Service.objects.filter(pk=service.pk).update(request=deploy)
+            service.request = deploy
             if client_email:
-                transaction.on_commit(lambda: send_welcome(client_email, hostname=name))
+                send_welcome(client_email, key=f"welcome:{service.pk}", hostname=name)
     except IntegrityError:
         # The same order arrived twice at once: the other request created it.
         return Service.objects.get(billing_service_id=billing_service_id)
     return service
 
 
-CHANGEABLE = frozenset({states.READY, *CHANGE_PACKAGE.states})
-
-
 def request_change_package(
-    service: Service, *, plan: Plan | None = None, options: Mapping[str, object] | None = None
-) -> Service:
-    """Move a ready service (or one whose change is under way) to `change_package` with its new plan and options."""
-    if service.state not in CHANGEABLE:
-        raise OrderRefused(
-            _("The package of service %(sid)s cannot change while it is %(state)s.")
-            % {"sid": service.billing_service_id, "state": service.get_state_display()}
-        )
+    service: Service,
+    *,
+    plan: Plan | None = None,
+    options: Mapping[str, object] | None = None,
+    requested_by: str = "",
+) -> OperationRequest:
+    """Ask for the service's package to change to `plan` and `options` (validated now): it starts at once on a
+    ready service, or after the operation in flight."""
     new_plan = plan or service.plan
     new_options = dict(service.options if options is None else options)
     try:
         _validated(new_plan, new_options)
     except (OptionError, ValueError) as error:
         raise OrderRefused(str(error)) from error
-    advance(
+    return submit(
         service,
-        owner=None,
-        operation=CHANGE_PACKAGE.name,
-        step=_("Change package requested"),
-        to_state=states.CHANGE_PACKAGE,
-        result=StepResult.SUCCESS,
-        started_at=timezone.now(),
-        duration=0.0,
-        plan=new_plan,
-        options=new_options,
-        next_attempt_at=None,
+        CHANGE_PACKAGE,
+        fields={"plan_id": new_plan.pk, "options": new_options},
+        requested_by=requested_by,
     )
-    return service

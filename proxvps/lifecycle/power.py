@@ -74,13 +74,15 @@ def verify_running(ctx: StepContext) -> Outcome:
 
 
 def verify_running_and_email(ctx: StepContext) -> Outcome:
-    """The deploy's last step: the VM runs, and the client gets its access details."""
+    """The deploy's last step: the VM runs, and the client gets its access details (once, however often this
+    step runs: the mail's key is the service)."""
     outcome = verify_running(ctx)
     if isinstance(outcome, Failed):
         return outcome
     if ctx.service.client_email:
         send_vm_ready(
             ctx.service.client_email,
+            key=f"vm_ready:{ctx.service.pk}",
             hostname=ctx.service.hostname,
             addresses=[address.ip for address in addresses_of(ctx.service)],
             username=ctx.service.username,

@@ -19,7 +19,7 @@ from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
-from proxvps.lifecycle import addresses, cloudinit, dnsrecords, hardware, networking, power, provisioning
+from proxvps.lifecycle import addresses, cloudinit, dnsrecords, hardware, networking, power, provisioning, requests
 from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
@@ -167,30 +167,38 @@ class _Run:
 
 
 def process_service(service_id: int, owner: str, listener: RunListener, ctx: PassContext) -> RunReport:
-    """Run the service's state machine from where it stands until it completes, must wait, or fails.
+    """Run the service's state machine from where it stands until it completes, must wait, or fails; when an
+    operation completes and another request waits for the service, that one starts and runs on in the same run.
 
     The caller holds the service's lease (lease_owner == owner); every state change is a conditional UPDATE on
     it, so a run whose lease was lost stops. Sets next_attempt_at when it must wait or retry.
     """
-    service = Service.objects.select_related("plan", "plan__template", "plan__server_group", "server", "template").get(
-        pk=service_id
-    )
+    service = Service.objects.select_related(
+        "plan", "plan__template", "plan__server_group", "server", "template", "request"
+    ).get(pk=service_id)
     operation = operation_for(service.state)
     if operation is None or service.lease_owner != owner:
         name = operation.name if operation else ""
         return RunReport(service.pk, service.billing_service_id, name, "idle", service.state, "", 0)
-    run = _Run(service, operation, owner, listener)
-    listener.started(RunHeader(service.pk, service.billing_service_id, service.vmid, operation.name, service.state))
-    try:
-        step_ctx = StepContext(service, owner, ctx)
-        while (transition := operation.next(service.state)) is not None:
-            started, clock = timezone.now(), perf_counter()
-            outcome = _run_step(STEPS[transition.step], step_ctx)
-            if not run.apply(transition, outcome, started, perf_counter() - clock):
-                if isinstance(outcome, Wait):
-                    return run.report("waiting", outcome.reason)
-                assert isinstance(outcome, Failed)
-                return run.report("paused" if outcome.retryable else "failed", outcome.message)
-    except LeaseLostError:
-        return run.report("idle", _("the service changed under this run; another worker or staff took it over"))
-    return run.report("complete")
+    step_ctx = StepContext(service, owner, ctx)
+    while True:
+        run = _Run(service, operation, owner, listener)
+        listener.started(RunHeader(service.pk, service.billing_service_id, service.vmid, operation.name, service.state))
+        try:
+            while (transition := operation.next(service.state)) is not None:
+                started, clock = timezone.now(), perf_counter()
+                outcome = _run_step(STEPS[transition.step], step_ctx)
+                if not run.apply(transition, outcome, started, perf_counter() - clock):
+                    if isinstance(outcome, Wait):
+                        return run.report("waiting", outcome.reason)
+                    assert isinstance(outcome, Failed)
+                    if not outcome.retryable:
+                        requests.fail(service, outcome.message)
+                    return run.report("paused" if outcome.retryable else "failed", outcome.message)
+        except LeaseLostError:
+            return run.report("idle", _("the service changed under this run; another worker or staff took it over"))
+        following = requests.complete(service)
+        if following is None:
+            return run.report("complete")
+        run.report("complete")
+        operation = following

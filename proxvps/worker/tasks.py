@@ -24,6 +24,7 @@ from proxvps.inventory.models import Server, Service
 from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
 from proxvps.lifecycle.runner import process_service
+from proxvps.mail.outbox import deliver_pending
 from proxvps.proxmox import ProxmoxError
 from proxvps.worker import claims
 from proxvps.worker.models import UsageSample
@@ -72,6 +73,9 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
     clone still completes in one pass; the worker sleeps (at most POLL seconds at a time), a step never does.
     A service is run again in the same pass only while it is waiting: one that completed, paused, failed or raised
     is settled until the next pass.
+
+    At the end of the pass the mail outbox is delivered: what a step queued and could not send at once (the SMTP
+    server was down, or the process died between the commit and the delivery) goes out then.
     """
     deadline = time.monotonic() + run.budget
     claims.free_dead_leases()
@@ -100,6 +104,7 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
             finally:
                 for service_id in pending:  # stopping: give back what we will not run
                     claims.release(service_id, run.owner)
+    deliver_pending()
     return books.result()
 
 

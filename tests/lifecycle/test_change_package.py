@@ -9,7 +9,8 @@ from proxvps.domain import states
 from proxvps.domain.disks import find_system_disk
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import Plan, Server, Service
-from proxvps.lifecycle.orders import OrderRefused, order_service, request_change_package
+from proxvps.lifecycle.orders import order_service, request_change_package
+from proxvps.lifecycle.requests import OrderRefused
 from proxvps.proxmox import VmConfig
 from tests.lifecycle.conftest import Recorder, drive
 
@@ -120,9 +121,3 @@ def test_a_bad_option_is_refused_naming_it_and_nothing_changes(
     ready.refresh_from_db()
     assert ready.state == states.READY
     assert ready.options == {}
-
-
-def test_a_change_is_refused_while_the_service_deploys(cluster: Server, plan: Plan) -> None:
-    service = order_service(billing_service_id="9", client_ref="1", plan=plan)
-    with pytest.raises(OrderRefused, match="cannot change"):
-        request_change_package(service, options={"RAM": 4096})
