@@ -44,6 +44,10 @@ CP_NETWORK: Final = "cp_network"
 CP_FIREWALL: Final = "cp_firewall"
 CP_START: Final = "cp_start"
 
+# --- Set DNS records on demand (SPEC S12).
+DNS_SYNC: Final = "dns_sync"
+"""Staff asked for the DNS records to be set again: the worker syncs them, then the service is ready again."""
+
 # --- Other lifecycle states (SPEC S6).
 SUSPENDED: Final = "suspended"
 TERMINATE: Final = "terminate"
@@ -90,6 +94,7 @@ ALL_STATES: Final = (
     *DEPLOY_STATES,
     READY,
     *CHANGE_PACKAGE_STATES,
+    DNS_SYNC,
     SUSPENDED,
     TERMINATE,
     ERROR_TERMINATE,

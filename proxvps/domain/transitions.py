@@ -129,7 +129,16 @@ CHANGE_PACKAGE = Operation(
     starts_from=frozenset({s.READY}),
 )
 
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (DEPLOY, CHANGE_PACKAGE)}
+DNS_SYNC = Operation(
+    name="dns_sync",
+    title="SetDNSRecords",
+    label=N_("Set DNS records"),
+    transitions=(Transition(s.DNS_SYNC, "set_dns_records", N_("Set DNS records"), s.READY),),
+    starts_from=frozenset({s.READY}),
+)
+"""On demand (SPEC S12): the records made right again, by the worker, not in the request that asked for it."""
+
+OPERATIONS: dict[str, Operation] = {op.name: op for op in (DEPLOY, CHANGE_PACKAGE, DNS_SYNC)}
 
 
 def operation_for(state: str) -> Operation | None:

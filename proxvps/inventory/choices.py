@@ -40,6 +40,7 @@ class ServiceState(models.TextChoices):
     CP_NETWORK = states.CP_NETWORK, _("Change package: network configured")
     CP_FIREWALL = states.CP_FIREWALL, _("Change package: firewall configured")
     CP_START = states.CP_START, _("Change package: starting")
+    DNS_SYNC = states.DNS_SYNC, _("Setting DNS records")
     SUSPENDED = states.SUSPENDED, _("Suspended")
     TERMINATE = states.TERMINATE, _("Terminating")
     ERROR_TERMINATE = states.ERROR_TERMINATE, _("Terminate failed")

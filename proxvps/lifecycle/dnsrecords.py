@@ -22,12 +22,14 @@ from django.utils.translation import gettext as _
 from proxvps import redaction
 from proxvps.dns import DnsError, RecordKey, RecordSet, ZoneResult, best_zone, connect, remove, sync
 from proxvps.domain.reverse import ptr_name
+from proxvps.domain.transitions import DNS_SYNC
 from proxvps.encryption import DecryptionError
-from proxvps.inventory.models import Service
+from proxvps.inventory.models import OperationRequest, Service
 from proxvps.ipam.allocation import addresses_of
 from proxvps.ipam.models import DnsZone
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Outcome
+from proxvps.lifecycle.requests import submit
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +200,8 @@ def _outcome(ctx: StepContext, *, removing: bool) -> Outcome:
 
 
 def set_records(ctx: StepContext) -> Outcome:
-    """Deploy's and reinstall's DNS step: A/AAAA and PTRs as the service's addresses say. Never blocks."""
+    """The DNS step of deploy, reinstall and "Set DNS records": A/AAAA and PTRs as the service's addresses say.
+    Never blocks."""
     return _outcome(ctx, removing=False)
 
 
@@ -206,3 +209,10 @@ def delete_records(ctx: StepContext) -> Outcome:
     """Terminate's and reinstall's DNS step: the service's own records go, other values at its names stay.
     Never blocks."""
     return _outcome(ctx, removing=True)
+
+
+def request_dns_sync(service: Service, *, requested_by: str = "") -> OperationRequest:
+    """ "Set DNS records" on demand, run by the worker (the seed ran it in the admin's request and timed out on
+    services with many records): it starts at once on a ready service, after the operation in flight otherwise,
+    and is refused (OrderRefused) in any other state."""
+    return submit(service, DNS_SYNC, requested_by=requested_by)

@@ -18,6 +18,7 @@ from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.orders import order_service, request_change_package
 from proxvps.lifecycle.outcomes import Done
 from proxvps.lifecycle.passes import PassContext
+from proxvps.lifecycle.requests import OrderRefused
 from tests.dns.powerdns_server import PowerDnsServer, free_port
 from tests.lifecycle.conftest import drive
 
@@ -206,3 +207,48 @@ def test_delete_records_with_the_provider_down_is_done_with_the_errors(
     outcome = _step(service, dnsrecords.delete_records)
     assert outcome.note.startswith("forward 0 ok / 2 err, reverse 0 ok / 0 err; example.test: Could not reach")
     assert f"no zone holds {ptr_name('192.0.2.10')}" in outcome.note
+
+
+def test_set_dns_records_on_demand_is_queued_and_run_by_the_worker(
+    cluster: Server, plan: Plan, powerdns: PowerDnsServer, pdns_zone: Callable[[str], str]
+) -> None:
+    forward = pdns_zone("fwd")
+    host = f"vps1.{forward}"
+    service = _order(plan, host)
+    drive(service)
+    assert _dns_note(service) == "skip - no DNS zone configured"
+    DnsZone.objects.create(name=forward, provider="powerdns", url=powerdns.url, credentials=powerdns.api_key)
+
+    request = dnsrecords.request_dns_sync(service, requested_by="staff:admin")
+    assert service.state == states.DNS_SYNC
+    assert powerdns.query(host, "A") == set(), "nothing happens in the request itself"
+    recorder = drive(service)
+    assert service.state == states.READY
+    assert [step.label for step in recorder.steps] == ["Set DNS records"]
+    assert powerdns.query(host, "A") == {"192.0.2.10"}
+    request.refresh_from_db()
+    assert request.status == "done"
+
+
+def test_set_dns_records_waits_for_the_operation_in_flight(cluster: Server, plan: Plan) -> None:
+    service = _order(plan, "vps1.example.test")
+    drive(service)
+    request_change_package(service, options={"CPU Cores": 4})
+    queued = dnsrecords.request_dns_sync(service)
+    assert service.state == states.CHANGE_PACKAGE
+    assert queued.status == "pending"
+    drive(service)
+    assert service.state == states.READY
+    queued.refresh_from_db()
+    assert queued.status == "done"
+
+
+def test_set_dns_records_is_refused_while_the_service_is_in_error(cluster: Server, plan: Plan) -> None:
+    service = _order(plan, "vps1.example.test")
+    Service.objects.filter(pk=service.pk).update(state=states.ERROR)
+    service.refresh_from_db()
+    with pytest.raises(OrderRefused, match="Set DNS records is not possible while service 7001 is Error"):
+        dnsrecords.request_dns_sync(service)
+    service.refresh_from_db()
+    assert service.state == states.ERROR
+    assert not service.requests.filter(operation="dns_sync").exists()
