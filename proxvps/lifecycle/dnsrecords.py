@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from proxvps import redaction
-from proxvps.dns import DnsError, RecordKey, RecordSet, ZoneResult, best_zone, connect, remove, sync
+from proxvps.dns import DnsError, Plan, RecordKey, RecordSet, ZoneResult, best_zone, connect, remove, sync
 from proxvps.domain.reverse import ptr_name
 from proxvps.domain.transitions import DNS_SYNC
 from proxvps.encryption import DecryptionError
@@ -135,7 +135,7 @@ def _run_zone(work: ZoneWork, *, removing: bool) -> ZoneResult:
             result.failed.update(dropped.failed)
             result.error = result.error or dropped.error
             if result.plan is not None and dropped.plan is not None:
-                result.plan = type(result.plan)(result.plan.zone, result.plan.changes + dropped.plan.changes)
+                result.plan = Plan(result.plan.zone, result.plan.changes + dropped.plan.changes)
         return result
     except Exception as error:  # a provider bug must not block the operation either (SPEC S12)
         log.exception("DNS zone %s failed unexpectedly", zone.name)

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from proxvps.dns import DnsAuthError, DnsZoneMissingError, RecordSet, ZoneSettings, connect, normalize_url, remove, sync
+from proxvps.dns import (
+    DnsAuthError,
+    DnsConnectionError,
+    DnsZoneMissingError,
+    RecordSet,
+    ZoneSettings,
+    connect,
+    normalize_url,
+    remove,
+    sync,
+)
 from proxvps.domain.reverse import ptr_name
 from tests.dns.fakes import FakeCloudflare
+from tests.dns.powerdns_server import free_port
 
 ZONE = "example.test"
 HOST = "vps1.example.test"
@@ -174,3 +185,14 @@ def test_pages_of_records_are_all_read(cloudflare_fake: FakeCloudflare) -> None:
     finally:
         provider.close()
     assert len(found.values) == 150
+
+
+def test_a_closed_port_is_a_connection_error_with_the_url() -> None:
+    url = normalize_url("cloudflare", f"http://127.0.0.1:{free_port()}")
+    provider = connect(ZoneSettings("cloudflare", ZONE, url, "cf-token-0123456789", timeout=5))
+    try:
+        with pytest.raises(DnsConnectionError) as raised:
+            provider.existing({(HOST, "A")})
+    finally:
+        provider.close()
+    assert str(raised.value) == f"Could not reach Cloudflare at {url}: [Errno 111] Connection refused."

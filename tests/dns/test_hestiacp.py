@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from proxvps.dns import (
+    DnsApiError,
     DnsAuthError,
+    DnsConnectionError,
     DnsResponseError,
     DnsZoneMissingError,
     RecordSet,
@@ -19,6 +21,7 @@ from proxvps.dns import (
 from proxvps.domain.reverse import ptr_name
 from tests.dns.conftest import HESTIA_ACCESS, HESTIA_SECRET
 from tests.dns.fakes import Answer, FakeHestia
+from tests.dns.powerdns_server import free_port
 
 ZONE = "example.test"
 HOST = "vps1.example.test"
@@ -186,3 +189,31 @@ def test_a_legacy_api_key_goes_as_hash(hestia_fake: FakeHestia) -> None:
     assert form["hash"] == hestia_fake.legacy_hash
     assert "access_key" not in form
     assert "secret_key" not in form
+
+
+def test_a_provider_that_echoes_the_key_gets_it_masked(hestia_fake: FakeHestia, monkeypatch) -> None:
+    hestia_fake.add_domain(USER, ZONE)
+    echo = f"Error: key {HESTIA_ACCESS}:{HESTIA_SECRET} is not allowed to run v-list-dns-records"
+    monkeypatch.setattr(hestia_fake, "answer", lambda request: Answer(422, echo.encode(), {"Hestia-Exit-Code": "2"}))
+    provider = connect(_settings(hestia_fake))
+    try:
+        with pytest.raises(DnsApiError) as raised:
+            provider.existing({(HOST, "A")})
+    finally:
+        provider.close()
+    message = str(raised.value)
+    assert message == (
+        "HestiaCP refused v-list-dns-records for zone example.test (422: key *** is not allowed to run "
+        "v-list-dns-records)."
+    )
+    assert HESTIA_SECRET not in message
+
+
+def test_a_closed_port_is_a_connection_error_with_the_url() -> None:
+    url = normalize_url("hestiacp", f"http://127.0.0.1:{free_port()}")
+    provider = connect(ZoneSettings("hestiacp", ZONE, url, f"{HESTIA_ACCESS}:{HESTIA_SECRET}", timeout=5))
+    try:
+        with pytest.raises(DnsConnectionError, match=r"^Could not reach HestiaCP at http://127\.0\.0\.1:\d+/api/: "):
+            provider.existing({(HOST, "A")})
+    finally:
+        provider.close()
