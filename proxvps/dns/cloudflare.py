@@ -8,7 +8,8 @@ in for api.cloudflare.com. The SDK's own retries are off: a step never sleeps; t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from typing import Any, Literal, cast
 
 import cloudflare
@@ -72,13 +73,29 @@ class CloudflareZone:
             _("Cloudflare answered with something its API does not describe for zone %(zone)s.") % {"zone": self.zone}
         )
 
+    @contextmanager
+    def _sdk(self) -> Iterator[None]:
+        """Around SDK calls only: their failures as our errors. The SDK parses what it is given without checking
+        it is JSON, so an HTML page or an empty body ends in an AttributeError or TypeError deep inside it (the
+        seed had this bug too): that is the provider's answer at fault, and the error says so."""
+        try:
+            yield
+        except cloudflare.CloudflareError as error:
+            raise self._error(error) from None
+        except (AttributeError, TypeError, ValueError):
+            raise DnsResponseError(
+                _("Cloudflare answered with something its API does not describe for zone %(zone)s.")
+                % {"zone": self.zone}
+            ) from None
+
     def _zone(self) -> str:
         if self._zone_id is None:
             account = self.settings.account.strip()
-            zones = self._client.zones.list(
-                name=self.zone, account={"id": account} if account else cloudflare.omit, per_page=PER_PAGE
-            )
-            found = next((zone.id for zone in zones if canonical_name(zone.name) == self.zone), None)
+            with self._sdk():  # stops at the first match: no further page is read
+                zones = self._client.zones.list(
+                    name=self.zone, account={"id": account} if account else cloudflare.omit, per_page=PER_PAGE
+                )
+                found = next((zone.id for zone in zones if canonical_name(zone.name) == self.zone), None)
             if found is None:
                 raise DnsZoneMissingError(
                     _("Zone %(zone)s does not exist at Cloudflare for this API token.") % {"zone": self.zone}
@@ -88,20 +105,18 @@ class CloudflareZone:
 
     def existing(self, keys: Collection[RecordKey]) -> list[RecordSet]:
         found: list[RecordSet] = []
-        try:
-            zone_id = self._zone()
-            for name, rtype in sorted(keys):
+        zone_id = self._zone()
+        for name, rtype in sorted(keys):
+            with self._sdk():  # iterating reads the further pages
                 records = list(
                     self._client.dns.records.list(
                         zone_id=zone_id, name={"exact": name}, type=cast(CfType, rtype), per_page=PER_PAGE
                     )
                 )
-                ids = {canonical_value(rtype, record.content or ""): record.id for record in records}
-                self._ids[(name, rtype)] = ids
-                if ids:
-                    found.append(RecordSet.of(name, rtype, ids, min(int(record.ttl) for record in records)))
-        except cloudflare.CloudflareError as error:
-            raise self._error(error) from None
+            ids = {canonical_value(rtype, record.content or ""): record.id for record in records}
+            self._ids[(name, rtype)] = ids
+            if ids:
+                found.append(RecordSet.of(name, rtype, ids, min(int(record.ttl) for record in records)))
         return found
 
     def apply(self, change: Change) -> None:
@@ -111,19 +126,16 @@ class CloudflareZone:
         fields: dict[str, Any] = {"ttl": change.ttl}
         if rtype in ("A", "AAAA"):
             fields["proxied"] = False
-        try:
-            zone_id = self._zone()
-            for old, new in change.edits():
+        zone_id = self._zone()
+        records = self._client.dns.records
+        for old, new in change.edits():
+            with self._sdk():
                 if old is not None and new is not None:
-                    self._client.dns.records.update(
-                        ids[old], zone_id=zone_id, name=name, type=kind, content=new, **fields
-                    )
+                    records.update(ids[old], zone_id=zone_id, name=name, type=kind, content=new, **fields)
                 elif new is not None:
-                    self._client.dns.records.create(zone_id=zone_id, name=name, type=kind, content=new, **fields)
+                    records.create(zone_id=zone_id, name=name, type=kind, content=new, **fields)
                 elif old is not None:
-                    self._client.dns.records.delete(ids[old], zone_id=zone_id)
-        except cloudflare.CloudflareError as error:
-            raise self._error(error) from None
+                    records.delete(ids[old], zone_id=zone_id)
 
 
 def _messages(body: object) -> str:

@@ -111,11 +111,12 @@ def plan_work(
         ttl = forward.zone.ttl
         forward.keep.append(RecordSet.of(hostname, "A", [ip for ip in addresses if _family(ip) == 4], ttl))
         forward.keep.append(RecordSet.of(hostname, "AAAA", [ip for ip in addresses if _family(ip) == 6], ttl))
-    for ip, target in [(ip, "keep") for ip in addresses] + [(ip, "drop") for ip in released]:
+    for ip in [*addresses, *released]:
         name = ptr_name(ip)
         reverse = place(name)
         if reverse is not None:
-            getattr(reverse, target).append(RecordSet.of(name, "PTR", [hostname], reverse.zone.ttl))
+            ptr = RecordSet.of(name, "PTR", [hostname], reverse.zone.ttl)
+            (reverse.keep if ip in addresses else reverse.drop).append(ptr)
     return list(work.values()), unzoned
 
 
@@ -212,7 +213,7 @@ def delete_records(ctx: StepContext) -> Outcome:
 
 
 def request_dns_sync(service: Service, *, requested_by: str = "") -> OperationRequest:
-    """ "Set DNS records" on demand, run by the worker (the seed ran it in the admin's request and timed out on
+    """Ask for "Set DNS records", run by the worker (the seed ran it in the admin's request and timed out on
     services with many records): it starts at once on a ready service, after the operation in flight otherwise,
     and is refused (OrderRefused) in any other state."""
     return submit(service, DNS_SYNC, requested_by=requested_by)

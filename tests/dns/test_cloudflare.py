@@ -8,6 +8,7 @@ import pytest
 from proxvps.dns import (
     DnsAuthError,
     DnsConnectionError,
+    DnsError,
     DnsZoneMissingError,
     RecordSet,
     ZoneSettings,
@@ -17,7 +18,7 @@ from proxvps.dns import (
     sync,
 )
 from proxvps.domain.reverse import ptr_name
-from tests.dns.fakes import FakeCloudflare
+from tests.dns.fakes import Answer, FakeCloudflare
 from tests.dns.powerdns_server import free_port
 
 ZONE = "example.test"
@@ -196,3 +197,24 @@ def test_a_closed_port_is_a_connection_error_with_the_url() -> None:
     finally:
         provider.close()
     assert str(raised.value) == f"Could not reach Cloudflare at {url}: [Errno 111] Connection refused."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [Answer(200, b"<html>maintenance</html>", {"Content-Type": "text/html"}), Answer(200, b""), Answer(502, b"")],
+    ids=["html", "empty", "bad-gateway"],
+)
+def test_an_answer_that_is_not_the_api_s_json_is_one_clear_error(
+    cloudflare_fake: FakeCloudflare, monkeypatch, answer: Answer
+) -> None:
+    monkeypatch.setattr(cloudflare_fake, "answer", lambda request: answer)
+    provider = connect(_settings(cloudflare_fake))
+    try:
+        with pytest.raises(DnsError) as raised:
+            provider.existing({(HOST, "A")})
+    finally:
+        provider.close()
+    assert str(raised.value) in (
+        "Cloudflare answered with something its API does not describe for zone example.test.",
+        "Cloudflare refused the request for zone example.test (502: no message).",
+    )
