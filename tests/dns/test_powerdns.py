@@ -14,6 +14,7 @@ from proxvps.dns import (
     sync,
 )
 from proxvps.domain.reverse import ptr_name
+from tests.dns import powerdns_server
 from tests.dns.conftest import pdns_settings
 from tests.dns.powerdns_server import free_port
 
@@ -142,3 +143,13 @@ def test_a_record_the_server_refuses_fails_alone_and_the_others_are_applied(powe
     assert list(result.failed) == [(f"bad.{zone}", "A")]
     assert "PowerDNS refused the change" in result.failed[(f"bad.{zone}", "A")]
     assert powerdns.query(f"good.{zone}", "A") == {"192.0.2.20"}
+
+
+def test_a_missing_pdns_server_skips_with_the_reason_and_fails_in_ci(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(powerdns_server, "pdns_binary", lambda: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="pdns_server is not installed: install pdns-server"):
+        powerdns_server.running_powerdns(tmp_path).__enter__()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"pdns_server is not installed \(CI installs pdns-server"):
+        powerdns_server.running_powerdns(tmp_path).__enter__()
