@@ -1,10 +1,12 @@
-"""Fixtures shared by the whole test suite: a running sandbox cluster and a client for its API."""
+"""Fixtures shared by the whole test suite: a running sandbox cluster and a client for its API, and a real PowerDNS
+server for the DNS tests."""
 
 from __future__ import annotations
 
+import secrets
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -13,6 +15,7 @@ import pytest
 from proxvps.sandbox.runner import RunningSandbox, SandboxInfo
 from proxvps.sandbox.seed import build_sandbox
 from tests import secret_scan
+from tests.dns.powerdns_server import PowerDnsServer, running_powerdns
 
 pytest_plugins = ["pytester"]
 
@@ -82,3 +85,28 @@ def sandbox_api(sandbox: RunningSandbox) -> Iterator[SandboxApi]:
     api = SandboxApi(sandbox.info)
     with api.client:
         yield api
+
+
+@pytest.fixture(scope="session")
+def powerdns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PowerDnsServer]:
+    """A real PowerDNS Authoritative server on loopback for the session (one per xdist worker). Skips when
+    pdns_server is not installed, except in CI, where that fails."""
+    with running_powerdns(tmp_path_factory.mktemp("powerdns")) as server:
+        yield server
+
+
+@pytest.fixture
+def pdns_zone(powerdns: PowerDnsServer) -> Iterator[Callable[[str], str]]:
+    """Makes zones on the session's PowerDNS server and deletes them after the test: `<label>-<random>.test` for a
+    label, or a reverse zone (`...arpa`) as given."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        zone = name if name.endswith(".arpa") else f"{name}-{secrets.token_hex(4)}.test"
+        powerdns.create_zone(zone)
+        made.append(zone)
+        return zone
+
+    yield make
+    for zone in made:
+        powerdns.delete_zone(zone)

@@ -40,6 +40,7 @@ from proxvps.domain import states
 from proxvps.domain.usage import PERIOD_PATTERN, period_bounds
 from proxvps.inventory.client_access import issue_login_link
 from proxvps.inventory.models import Plan, Service, Template
+from proxvps.lifecycle.dnsrecords import request_dns_sync
 from proxvps.lifecycle.orders import order_service, request_change_package
 from proxvps.lifecycle.password import request_reset_password
 from proxvps.lifecycle.power_actions import request_power
@@ -210,6 +211,13 @@ def reinstall(request: HttpRequest, service_id: BillingId, body: ReinstallIn) ->
                 422, "invalid", _("There is no template %(id)s.") % {"id": body.template}, {"template": _("Unknown.")}
             )
     request_reinstall(service, template, requested_by=_requested_by(request))
+    return billing_view(_service(service_id))
+
+
+@router.post("/services/{service_id}/dns", response=answers(ServiceOut))
+def set_dns_records(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
+    """Write the service's DNS records again (forward and reverse), run by the worker."""
+    request_dns_sync(_service(service_id), requested_by=_requested_by(request))
     return billing_view(_service(service_id))
 
 

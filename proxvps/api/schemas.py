@@ -324,6 +324,45 @@ class PoolPatch(Schema):
     ranges: list[RangeSchema] | None = None
 
 
+ProviderName = Literal["powerdns", "cloudflare", "hestiacp"]
+ZoneName = Annotated[str, StringConstraints(min_length=1, max_length=253, pattern=LINE_PATTERN)]
+Secret = Annotated[str, StringConstraints(max_length=1000, pattern=LINE_PATTERN)]
+
+
+class ZoneOut(Schema):
+    id: int
+    name: str
+    provider: str
+    url: str
+    server_id: str
+    ttl: int
+    enabled: bool
+    has_credentials: bool
+    """The key itself is never sent back (SPEC S12, S21)."""
+
+
+class ZoneIn(Schema):
+    name: ZoneName
+    provider: ProviderName
+    url: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] = ""
+    credentials: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=LINE_PATTERN)]
+    server_id: Annotated[str, StringConstraints(max_length=100, pattern=LINE_PATTERN)] = ""
+    ttl: Annotated[int, Field(ge=60, le=604800)] = 3600
+    enabled: bool = True
+
+
+class ZonePatch(Schema):
+    """Only what is given changes; an absent or empty `credentials` keeps the stored key."""
+
+    name: ZoneName | None = None
+    provider: ProviderName | None = None
+    url: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] | None = None
+    credentials: Secret | None = None
+    server_id: Annotated[str, StringConstraints(max_length=100, pattern=LINE_PATTERN)] | None = None
+    ttl: Annotated[int, Field(ge=60, le=604800)] | None = None
+    enabled: bool | None = None
+
+
 Count = Annotated[int, Field(ge=0, le=DATABASE_INT_MAX)]
 PolicyName = Literal["ACCEPT", "REJECT", "DROP"]
 LogLevel = Literal["nolog", "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from proxvps.api import billing, client, plans, pools, services, staff
+from proxvps.api import billing, client, plans, pools, services, staff, zones
 from proxvps.api.errors import install_error_handlers
 from proxvps.api.parsing import JsonParser
 
@@ -14,5 +14,6 @@ api.add_router("/client/", client.router)
 api.add_router("/staff/", staff.router)
 api.add_router("/staff/", pools.router)
 api.add_router("/staff/", plans.router)
+api.add_router("/staff/", zones.router)
 api.add_router("/services/", services.router)
 install_error_handlers(api)

@@ -1,0 +1,79 @@
+"""The DNS adapter: forward and reverse records kept at Cloudflare, PowerDNS Authoritative or HestiaCP (SPEC S12).
+
+Nothing outside this package talks to a DNS provider, and nothing here imports a proxvps app. A caller builds
+the record sets it wants (`RecordSet.of`), opens the zone's provider with `connect`, and runs `sync` or
+`remove`: the provider's records are read, a plan is made, and each change is applied on its own.
+"""
+
+from django.utils.translation import gettext as _
+
+from proxvps.dns.base import (
+    Change,
+    Plan,
+    RecordKey,
+    RecordSet,
+    ZoneProvider,
+    ZoneResult,
+    absolute,
+    best_zone,
+    canonical_name,
+    in_zone,
+    plan_removal,
+    plan_sync,
+    remove,
+    sync,
+)
+from proxvps.dns.cloudflare import CloudflareZone
+from proxvps.dns.errors import (
+    DnsApiError,
+    DnsAuthError,
+    DnsConfigError,
+    DnsConnectionError,
+    DnsError,
+    DnsResponseError,
+    DnsZoneMissingError,
+)
+from proxvps.dns.hestiacp import HestiaZone
+from proxvps.dns.powerdns import PowerDnsZone
+from proxvps.dns.settings import CLOUDFLARE_URL, PROVIDERS, ProviderKind, ZoneSettings, normalize_url
+
+__all__ = [
+    "CLOUDFLARE_URL",
+    "PROVIDERS",
+    "Change",
+    "DnsApiError",
+    "DnsAuthError",
+    "DnsConfigError",
+    "DnsConnectionError",
+    "DnsError",
+    "DnsResponseError",
+    "DnsZoneMissingError",
+    "Plan",
+    "ProviderKind",
+    "RecordKey",
+    "RecordSet",
+    "ZoneProvider",
+    "ZoneResult",
+    "ZoneSettings",
+    "absolute",
+    "best_zone",
+    "canonical_name",
+    "connect",
+    "in_zone",
+    "normalize_url",
+    "plan_removal",
+    "plan_sync",
+    "remove",
+    "sync",
+]
+
+
+def connect(settings: ZoneSettings) -> ZoneProvider:
+    """The provider for the zone; close it when done. Building one sends nothing."""
+    if settings.provider == "powerdns":
+        return PowerDnsZone(settings)
+    if settings.provider == "cloudflare":
+        return CloudflareZone(settings)
+    if settings.provider == "hestiacp":
+        return HestiaZone(settings)
+    raise DnsConfigError(_("Unknown DNS provider %(provider)s.") % {"provider": settings.provider})

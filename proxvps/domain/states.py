@@ -111,6 +111,9 @@ MOUNT_ISO: Final = "mount_iso"
 UNMOUNT_ISO: Final = "unmount_iso"
 POWER: Final = "power"
 """A power action (start, stop, shutdown, reboot, reset; in the request's parameters) is under way."""
+# --- Set DNS records on demand (SPEC S12).
+DNS_SYNC: Final = "dns_sync"
+"""Staff asked for the DNS records to be set again: the worker syncs them, then the service is ready again."""
 
 # --- Other lifecycle states (SPEC S6).
 # --- Suspend and unsuspend (SPEC S6).
@@ -248,6 +251,7 @@ ALL_STATES: Final = (
     MOUNT_ISO,
     UNMOUNT_ISO,
     POWER,
+    DNS_SYNC,
     SUSPENDED,
     *UNSUSPEND_STATES,
     *TERMINATE_STATES,

@@ -380,6 +380,15 @@ POWER = Operation(
     starts_from=frozenset({s.READY}),
 )
 
+DNS_SYNC = Operation(
+    name="dns_sync",
+    title="SetDNSRecords",
+    label=N_("Set DNS records"),
+    transitions=(Transition(s.DNS_SYNC, "set_dns_records", N_("Set DNS records"), s.READY),),
+    starts_from=frozenset({s.READY}),
+)
+"""On demand (SPEC S12): the records made right again, by the worker, not in the request that asked for it."""
+
 OPERATIONS: dict[str, Operation] = {
     op.name: op
     for op in (
@@ -399,6 +408,7 @@ OPERATIONS: dict[str, Operation] = {
         MOUNT_ISO,
         UNMOUNT_ISO,
         POWER,
+        DNS_SYNC,
     )
 }
 

@@ -1,7 +1,8 @@
 """The Django admin for the inventory, until the staff area of the web app replaces it.
 
-Secrets are write-only here: the form never renders the stored token secret or VM password, shows that one is
-set, and keeps the stored value when the field is left empty (SPEC S12, S21).
+Secrets are write-only here (`proxvps.secret_forms`): the form never renders the stored token secret, shows that
+one is set, and keeps the stored value when the field is left empty; the VM password is not shown at all (SPEC
+S12, S21).
 """
 
 from __future__ import annotations
@@ -13,22 +14,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from proxvps.inventory.models import ActionLog, BackupSchedule, Node, Plan, Server, ServerGroup, Service, Template
-
-UNCHANGED = _("(unchanged - enter new to replace)")
-
-
-class WriteOnlySecretField(forms.CharField):
-    """A password input that never carries the stored value back to the browser."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("strip", True)
-        super().__init__(widget=forms.PasswordInput(render_value=False), **kwargs)
+from proxvps.secret_forms import WriteOnlySecretField, WriteOnlySecretsForm
 
 
-class ServerForm(forms.ModelForm):  # type: ignore[type-arg]
+class ServerForm(WriteOnlySecretsForm):
     url = forms.URLField(label=_("API URL"), assume_scheme="https")
     token_secret = WriteOnlySecretField(label=_("API token secret"))
+    secret_fields = ("token_secret",)
 
     class Meta:
         model = Server
@@ -43,17 +35,6 @@ class ServerForm(forms.ModelForm):  # type: ignore[type-arg]
             "read_timeout",
             "enabled",
         )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.token_secret:
-            self.fields["token_secret"].widget.attrs["placeholder"] = str(UNCHANGED)
-        else:
-            self.fields["token_secret"].required = True
-
-    def clean_token_secret(self) -> str:
-        value: str = self.cleaned_data.get("token_secret") or ""
-        return value or (self.instance.token_secret if self.instance.pk else "")
 
 
 @admin.register(Server)

@@ -1,4 +1,4 @@
-"""IP pools and addresses (SPEC S11).
+"""IP pools and addresses (SPEC S11), and the DNS zones their records are kept in (SPEC S12).
 
 A Pool is one subnet of one server (IPv4 or IPv6) with the gateway, resolvers, bridge and VLAN its addresses
 use; its Ranges say which addresses of the subnet may be handed out. An Address row exists for each address
@@ -13,12 +13,16 @@ allocated addresses of a range window, in order, through the (pool, ip_key) inde
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from proxvps.dns import DnsConfigError, ProviderKind, ZoneSettings, canonical_name, normalize_url
+from proxvps.encryption import EncryptedTextField
+from proxvps.ipam.choices import DnsProvider
 
 
 class Pool(models.Model):
@@ -118,3 +122,93 @@ class Address(models.Model):
         """The key always follows the address, however the row was made (allocator, admin, a test)."""
         self.ip_key = address_key(self.ip)
         super().save(*args, **kwargs)
+
+
+class DnsZone(models.Model):
+    """A forward or reverse zone kept at a DNS provider (SPEC S12). Services get A/AAAA records in the forward zone
+    that is the longest suffix of their hostname, and a PTR in the reverse zone holding each of their addresses.
+
+    The name and the URL are stored in canonical form (`proxvps.dns.canonical_name`, `normalize_url`), whatever
+    the admin typed: `example.com.` and `example.com` are one zone, `hestia.example.com` becomes
+    `https://hestia.example.com:8083/api/`.
+    """
+
+    name = models.CharField(
+        _("zone"),
+        max_length=253,
+        unique=True,
+        help_text=_("For example example.com or 2.0.192.in-addr.arpa; a trailing dot is optional."),
+    )
+    provider = models.CharField(_("provider"), max_length=20, choices=DnsProvider.choices)
+    url = models.CharField(
+        _("API URL"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "PowerDNS: http://dns.example.com:8081; HestiaCP: https://hestia.example.com:8083; Cloudflare: empty "
+            "for api.cloudflare.com. Normalised on save."
+        ),
+    )
+    credentials = EncryptedTextField(
+        _("API key"),
+        help_text=_(
+            "PowerDNS: the API key. Cloudflare: an API token allowed to edit the zone's DNS. HestiaCP: "
+            "ACCESS_KEY:SECRET_KEY, or a legacy API key."
+        ),
+    )
+    server_id = models.CharField(
+        _("server or account id"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "PowerDNS: the server id (empty: localhost). Cloudflare: the account id (optional). HestiaCP: the user "
+            "that owns the zone (empty: admin)."
+        ),
+    )
+    ttl = models.PositiveIntegerField(
+        _("TTL (s)"), default=3600, validators=[MinValueValidator(60), MaxValueValidator(604800)]
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("DNS zone")
+        verbose_name_plural = _("DNS zones")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_provider_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Normalised however the row is saved (admin, API, a test), so every zone is matched the same way."""
+        self.normalize()
+        super().save(*args, **kwargs)
+
+    def normalize(self) -> None:
+        """Name and URL in canonical form; ValidationError naming the field when either is unusable."""
+        errors: dict[str, str] = {}
+        try:
+            self.name = canonical_name(self.name)
+        except DnsConfigError as error:
+            errors["name"] = str(error)
+        try:
+            self.url = normalize_url(self.provider, self.url)
+        except DnsConfigError as error:
+            errors["provider" if self.provider not in DnsProvider.values else "url"] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self) -> None:
+        self.normalize()
+
+    def zone_settings(self) -> ZoneSettings:
+        """What the DNS adapter needs to manage this zone (reads the decrypted credentials)."""
+        return ZoneSettings(
+            provider=cast(ProviderKind, self.provider),
+            zone=self.name,
+            url=self.url,
+            credentials=self.credentials,
+            account=self.server_id,
+            ttl=self.ttl,
+        )

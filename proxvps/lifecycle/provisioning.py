@@ -1,4 +1,5 @@
-"""Deploy's first steps: a server and addresses, DNS, the clone, and the move to the target node (SPEC S4, S15)."""
+"""Deploy's first steps: a server and addresses, the clone, and the move to the target node (SPEC S4, S15). The DNS
+step between them is `proxvps.lifecycle.dnsrecords.set_records`."""
 
 from __future__ import annotations
 
@@ -56,11 +57,6 @@ def allocate_ip(ctx: StepContext) -> Outcome:
     except PoolExhausted as error:
         return Failed(str(error), after=300)
     return Done()
-
-
-def set_dns_records(ctx: StepContext) -> Outcome:
-    """Forward and reverse records are kept by the DNS providers; none is configured in this installation."""
-    return Done(_("skip - no DNS zone configured"))
 
 
 def _check_source(ctx: StepContext) -> Failed | None:

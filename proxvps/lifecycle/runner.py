@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 Step = Callable[[StepContext], Outcome]
 STEPS: dict[str, Step] = {
     "allocate_ip": provisioning.allocate_ip,
-    "set_dns_records": provisioning.set_dns_records,
+    "set_dns_records": dnsrecords.set_records,
     "clone": provisioning.clone,
     "migrate": provisioning.migrate,
     "set_cpu_ram": hardware.set_cpu_ram,

@@ -121,6 +121,14 @@ def test_power_actions_reach_the_vm(billing: Api, ready: Service, sandbox) -> No
     assert ready.state == states.READY
 
 
+def test_set_dns_records_runs_as_an_operation(billing: Api, ready: Service) -> None:
+    status, body = billing.post("/api/v1/billing/services/1001/dns")
+    assert (status, body["state"]) == (200, states.DNS_SYNC)
+    drive(ready)
+    assert ready.state == states.READY
+    assert OperationRequest.objects.get(operation="dns_sync").status == RequestStatus.DONE
+
+
 def test_a_reinstall_without_a_vm_is_a_conflict(billing: Api, ordered: Service) -> None:
     status, body = billing.post("/api/v1/billing/services/1001/reinstall", {})
     assert status == 409

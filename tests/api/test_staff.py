@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from proxvps.inventory.models import Plan, Server, ServerGroup, Service
-from proxvps.ipam.models import Pool
+from proxvps.ipam.models import DnsZone, Pool
 from proxvps.lifecycle.orders import order_service
 from tests.api.conftest import Api
 
@@ -143,3 +143,38 @@ def test_staff_read_services_with_their_client_and_log(staff_read: Api, small_pl
     assert (status, one["state"]) == (200, "new")
     assert staff_read.get(f"/api/v1/services/{service.pk}/log") == (200, [])
     assert Service.objects.count() == 2
+
+
+ZONE_KEY = "pdns-key-7c1f0e2a9b"
+
+
+def test_a_zone_is_added_normalised_and_its_key_never_comes_back(staff_write: Api, staff_read: Api) -> None:
+    status, zone = staff_write.post(
+        "/api/v1/staff/zones",
+        {
+            "name": "Example.COM.",
+            "provider": "powerdns",
+            "url": "http://dns.example.com:8081/",
+            "credentials": ZONE_KEY,
+        },
+    )
+    assert status == 201, zone
+    assert (zone["name"], zone["has_credentials"]) == ("example.com", True)
+    assert DnsZone.objects.get().credentials == ZONE_KEY
+    for caller in (staff_write, staff_read):
+        assert ZONE_KEY not in str(caller.get("/api/v1/staff/zones")) + str(
+            caller.get(f"/api/v1/staff/zones/{zone['id']}")
+        )
+    status, changed = staff_write.patch(f"/api/v1/staff/zones/{zone['id']}", {"credentials": "", "ttl": 600})
+    assert (status, changed["ttl"]) == (200, 600)
+    assert DnsZone.objects.get().credentials == ZONE_KEY
+
+
+def test_a_zone_of_an_unknown_provider_or_short_ttl_is_refused(staff_write: Api) -> None:
+    for body in (
+        {"name": "example.com", "provider": "bind", "credentials": "k"},
+        {"name": "example.com", "provider": "cloudflare", "credentials": "k", "ttl": 5},
+    ):
+        status, answer = staff_write.post("/api/v1/staff/zones", body)
+        assert status == 422, answer
+    assert not DnsZone.objects.exists()

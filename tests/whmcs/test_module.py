@@ -202,6 +202,7 @@ def test_the_admin_buttons_stop_start_reboot_and_redeploy(whmcs: Whmcs, sandbox,
         "Stop": "PowerStop",
         "Reboot": "PowerReboot",
         "Redeploy": "Redeploy",
+        "Set DNS records": "SetDnsRecords",
     }
     whmcs.call("CreateAccount", whmcs.params())
     service = Service.objects.get()
@@ -214,6 +215,10 @@ def test_the_admin_buttons_stop_start_reboot_and_redeploy(whmcs: Whmcs, sandbox,
     assert _status(sandbox, service) == "running"
     assert whmcs.call("PowerReboot", whmcs.params())["result"] == "success"
     drive(service)
+    assert whmcs.call("SetDnsRecords", whmcs.params())["result"] == "success"
+    assert Service.objects.get().state == states.DNS_SYNC
+    drive(service)
+    assert service.state == states.READY
     vmid = service.vmid
     assert whmcs.call("Redeploy", whmcs.params())["result"] == "success"
     assert Service.objects.get().state == states.REINSTALL

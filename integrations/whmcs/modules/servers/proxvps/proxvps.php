@@ -266,6 +266,7 @@ function proxvps_AdminCustomButtonArray()
         'Stop' => 'PowerStop',
         'Reboot' => 'PowerReboot',
         'Redeploy' => 'Redeploy',
+        'Set DNS records' => 'SetDnsRecords',
     ];
 }
 
@@ -287,6 +288,11 @@ function proxvps_PowerStop(array $params)
 function proxvps_PowerReboot(array $params)
 {
     return proxvps_Power($params, 'reboot');
+}
+
+function proxvps_SetDnsRecords(array $params)
+{
+    return proxvps_Result(proxvps_Call($params, 'POST', proxvps_ServicePath($params, '/dns')));
 }
 
 /** Reinstall the VM from its own operating system, keeping its addresses and VMID. */
