@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Callable
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from proxvps.domain.cloudinit import static_network
 from proxvps.inventory.models import Server
@@ -237,3 +237,23 @@ def test_retries_after_refused_inserts_are_bounded(
     with pytest.raises(IntegrityError):
         allocate(make_service(), 4, 1)
     assert Address.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_claim_commits_on_its_own_and_an_exhausted_pool_changes_nothing(
+    server: Server, make_service: ServiceFactory
+) -> None:
+    """On PostgreSQL, with no transaction open (a worker's step), the claim is a transaction of its own: lock and
+    insert in one request. Asked for more than is left, it inserts nothing and the pool reports exhaustion."""
+    make_pool(server, "192.0.2.0/29", ("192.0.2.1", "192.0.2.6"), gateway="192.0.2.1")
+    assert allocation._alone() == (connection.vendor == "postgresql")
+    services = [make_service() for _ in range(3)]
+    assert ips(allocate(services[0], 4, 2)) == ["192.0.2.2", "192.0.2.3"]
+    assert ips(allocate(services[1], 4, 2)) == ["192.0.2.4", "192.0.2.5"]
+
+    with pytest.raises(PoolExhausted):
+        allocate(services[2], 4, 2)
+
+    assert list(Address.objects.filter(service=services[2])) == []
+    assert ips(allocate(services[2], 4, 1)) == ["192.0.2.6"]
+    assert Address.objects.count() == 5
