@@ -36,10 +36,12 @@ START_TIMEOUT = 120.0
 
 @dataclass(frozen=True)
 class WorkerResult:
-    """What one process did: addresses it got per family, and orders no pool could serve."""
+    """What one process did: addresses it got per family, orders the IPv4 pools refused, and orders no pool could
+    serve."""
 
     ipv4: int
     ipv6: int
+    ipv4_refused: int
     exhausted: int
 
 
@@ -51,8 +53,11 @@ def _setup_django(database_url: str) -> None:
     django.setup()
 
 
-def _allocate_for(database_url: str, service_ids: Sequence[int], start: Barrier, results: Queue[WorkerResult]) -> None:
-    """One process: an address for each service, IPv4 until its pools run dry, then IPv6."""
+def _allocate_for(
+    database_url: str, service_ids: Sequence[int], start: Barrier, results: Queue[WorkerResult], retry_ipv4: bool
+) -> None:
+    """One process: an address for each service, IPv4 until its pools run dry, then IPv6. With `retry_ipv4` every
+    order asks for IPv4 first (each refusal is counted), else the process stops asking after the first refusal."""
     _setup_django(database_url)
     from proxvps.inventory.models import Service
     from proxvps.ipam.allocation import PoolExhausted, allocate
@@ -62,30 +67,35 @@ def _allocate_for(database_url: str, service_ids: Sequence[int], start: Barrier,
     )
     families: list[Literal[4, 6]] = [4, 6]
     got = {4: 0, 6: 0}
-    exhausted = 0
+    refused = {4: 0, 6: 0}
     start.wait(START_TIMEOUT)
     for service in services:
-        while families:
+        for family in families:
             try:
-                allocate(service, families[0], 1)
+                allocate(service, family, 1)
             except PoolExhausted:
-                families.pop(0)
+                refused[family] += 1
                 continue
-            got[families[0]] += 1
+            got[family] += 1
             break
-        else:
-            exhausted += 1
-    results.put(WorkerResult(ipv4=got[4], ipv6=got[6], exhausted=exhausted))
+        if refused[4] and not retry_ipv4:
+            families = [6]
+    exhausted = len(services) - got[4] - got[6]
+    results.put(WorkerResult(ipv4=got[4], ipv6=got[6], ipv4_refused=refused[4], exhausted=exhausted))
 
 
-def hammer(database_url: str, service_ids: Sequence[int], processes: int) -> tuple[list[WorkerResult], float]:
+def hammer(
+    database_url: str, service_ids: Sequence[int], processes: int, *, retry_ipv4: bool = False
+) -> tuple[list[WorkerResult], float]:
     """Split the services over `processes` processes that allocate at the same moment; their results and the
-    seconds from the common start until the last one finished."""
+    seconds from the common start until the last one finished. `retry_ipv4`: see `_allocate_for`."""
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(processes + 1)
     results: Queue[WorkerResult] = context.Queue()
     workers = [
-        context.Process(target=_allocate_for, args=(database_url, service_ids[n::processes], start, results))
+        context.Process(
+            target=_allocate_for, args=(database_url, service_ids[n::processes], start, results, retry_ipv4)
+        )
         for n in range(processes)
     ]
     for worker in workers:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.utils.translation import gettext as _
 
 from proxvps.domain.network import KEEP, Keep, NetDevice
@@ -9,7 +11,9 @@ from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.hardware import NO_CHANGE
 from proxvps.lifecycle.outcomes import Done, Outcome
-from proxvps.proxmox import FirewallOptions, ProxmoxApiError
+from proxvps.proxmox import FirewallOptions, ProxmoxApiError, ProxmoxClient, ProxmoxError
+
+log = logging.getLogger(__name__)
 
 NIC = "net0"
 IPSET = "ipfilter-net0"
@@ -78,7 +82,8 @@ def wanted_firewall(ctx: StepContext) -> FirewallOptions:
 
 
 def _sync_ipset(ctx: StepContext, wanted: set[str]) -> None:
-    """Make the VM's IPSet hold exactly `wanted`. It is created first: on a new VM that is all there is to it, and
+    """Make the VM's IPSet hold exactly `wanted`: add the missing addresses, delete every other entry (an address
+    the service gave back, one added by hand). It is created first: on a new VM that is all there is to it, and
     Proxmox's "already exists" answer is the cue to compare entries (a retry, a change of package)."""
     fw, node, vmid = ctx.client.firewall, ctx.service.node, ctx.vmid
     try:
@@ -104,3 +109,20 @@ def firewall(ctx: StepContext) -> Outcome:
     if wanted.ipfilter:
         _sync_ipset(ctx, {address.ip for address in addresses_of(ctx.service)})
     return Done()
+
+
+def remove_firewall_objects(client: ProxmoxClient, node: str, vmid: int) -> list[str]:
+    """Delete the VM's anti-spoofing IPSet with its entries (terminate's cleanup); the problems, as sentences for
+    the service log, each also logged. An IPSet (or VM) that does not exist is what a cleanup wants: no problem.
+
+    The seed learned to tell the two apart the hard way (v3.2): a cleanup that reports "does not exist" as an
+    error alarms staff for nothing, one that swallows every error hides an expired token or a node that is down.
+    """
+    try:
+        client.firewall.delete_ipset(node, vmid, IPSET, force=True)
+    except ProxmoxError as error:
+        if isinstance(error, ProxmoxApiError) and error.missing:
+            return []
+        log.warning("firewall cleanup of VM %s on node %s failed: %s", vmid, node, error)
+        return [_("The IPSet %(ipset)s of the VM could not be deleted: %(error)s") % {"ipset": IPSET, "error": error}]
+    return []

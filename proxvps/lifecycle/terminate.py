@@ -18,8 +18,8 @@ from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import OperationRequest, Service
 from proxvps.ipam.allocation import release
 from proxvps.lifecycle.context import StepContext
-from proxvps.lifecycle.firewall_rules import remove_firewall_objects
 from proxvps.lifecycle.locate import TASK_LOCKS, current_vm, lock_wait, not_ours
+from proxvps.lifecycle.networking import remove_firewall_objects
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
 from proxvps.lifecycle.requests import OrderRefused, submit
 from proxvps.lifecycle.stopping import GRACEFUL_SECONDS

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import ipaddress
+from collections.abc import Callable
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from proxvps.domain.cloudinit import static_network
 from proxvps.inventory.models import Server
@@ -172,6 +174,41 @@ def test_allocation_needs_the_services_server(v4: Pool, make_service: ServiceFac
         allocate(make_service(), 4, -1)
 
 
+def _offer_of(pool: Pool, *candidates: str) -> Callable[..., allocation.Offer]:
+    """A stand-in for `_first_free` whose candidates were taken by other workers between the survey and the lock."""
+    numbers = [int(ipaddress.ip_address(ip)) for ip in candidates]
+    return lambda survey, wanted: allocation.Offer(pool.pk, numbers)
+
+
+def test_a_claim_whose_candidates_were_taken_meanwhile_falls_back_to_the_walk(
+    v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    allocate(make_service(), 4, 1)
+    monkeypatch.setattr(allocation, "_first_free", _offer_of(v4, "192.0.2.2"))
+    assert ips(allocate(make_service(), 4, 1)) == ["192.0.2.3"]
+
+
+def test_a_claim_takes_all_the_addresses_it_needs_or_none(
+    v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two candidates of which one is taken: the claim inserts nothing, the walk then finds the lowest two."""
+    allocate(make_service(), 4, 1)
+    monkeypatch.setattr(allocation, "_first_free", _offer_of(v4, "192.0.2.2", "192.0.2.9"))
+    assert ips(allocate(make_service(), 4, 2)) == ["192.0.2.3", "192.0.2.4"]
+
+
+def test_a_claim_rechecks_that_the_service_still_holds_nothing(
+    v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A survey that missed the service's own address (another run for it got there first) claims nothing."""
+    service = make_service()
+    allocate(service, 4, 1)
+    real = allocation._survey
+    monkeypatch.setattr(allocation, "_survey", lambda *args: dataclasses.replace(real(*args), held=0))
+    assert ips(allocate(service, 4, 1)) == ["192.0.2.2"]
+    assert Address.objects.filter(service=service).count() == 1
+
+
 def test_an_insert_refused_by_the_constraint_is_retried_with_the_next_address(
     v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,12 +217,13 @@ def test_an_insert_refused_by_the_constraint_is_retried_with_the_next_address(
     calls: list[int] = []
     real = allocation._span_use
 
-    def stale_once(*args: Any, **kwargs: Any) -> SpanUse:
-        use = real(*args, **kwargs)
+    def stale_once(span: allocation.Span) -> SpanUse:
+        use = real(span)
         calls.append(1)
-        return SpanUse(used=0, top=None, held=use.held) if len(calls) == 1 else use
+        return SpanUse(used=0, top=None) if len(calls) == 1 else use
 
-    monkeypatch.setattr(allocation, "_span_use", stale_once)
+    monkeypatch.setattr(allocation, "_first_free", lambda survey, wanted: None)  # the general path, whose reads...
+    monkeypatch.setattr(allocation, "_span_use", stale_once)  # ...miss the row the first time
     assert ips(allocate(make_service(), 4, 1)) == ["192.0.2.3"]
     assert len(calls) == 2
 
@@ -194,7 +232,28 @@ def test_retries_after_refused_inserts_are_bounded(
     v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     allocate(make_service(), 4, 1)
-    monkeypatch.setattr(allocation, "_span_use", lambda *args, **kwargs: SpanUse(used=0, top=None, held=0))
+    monkeypatch.setattr(allocation, "_first_free", lambda survey, wanted: None)
+    monkeypatch.setattr(allocation, "_span_use", lambda span: SpanUse(used=0, top=None))
     with pytest.raises(IntegrityError):
         allocate(make_service(), 4, 1)
     assert Address.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_claim_commits_on_its_own_and_an_exhausted_pool_changes_nothing(
+    server: Server, make_service: ServiceFactory
+) -> None:
+    """On PostgreSQL, with no transaction open (a worker's step), the claim is a transaction of its own: lock and
+    insert in one request. Asked for more than is left, it inserts nothing and the pool reports exhaustion."""
+    make_pool(server, "192.0.2.0/29", ("192.0.2.1", "192.0.2.6"), gateway="192.0.2.1")
+    assert allocation._alone() == (connection.vendor == "postgresql")
+    services = [make_service() for _ in range(3)]
+    assert ips(allocate(services[0], 4, 2)) == ["192.0.2.2", "192.0.2.3"]
+    assert ips(allocate(services[1], 4, 2)) == ["192.0.2.4", "192.0.2.5"]
+
+    with pytest.raises(PoolExhausted):
+        allocate(services[2], 4, 2)
+
+    assert list(Address.objects.filter(service=services[2])) == []
+    assert ips(allocate(services[2], 4, 1)) == ["192.0.2.6"]
+    assert Address.objects.count() == 5
