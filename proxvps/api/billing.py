@@ -21,6 +21,7 @@ from ninja import Query, Router, Status
 
 from proxvps.api.auth import billing_auth
 from proxvps.api.errors import ApiError, answers, not_found
+from proxvps.api.operations import template_or_422
 from proxvps.api.presenters import billing_view, with_details
 from proxvps.api.schemas import (
     BillingId,
@@ -203,14 +204,7 @@ def power(request: HttpRequest, service_id: BillingId, body: PowerIn) -> dict[st
 def reinstall(request: HttpRequest, service_id: BillingId, body: ReinstallIn) -> dict[str, Any]:
     """Rebuild the VM from a template the plan offers (its own by default), keeping its addresses and VMID."""
     service = _service(service_id)
-    template = None
-    if body.template is not None:
-        template = Template.objects.filter(pk=body.template).first()
-        if template is None:
-            raise ApiError(
-                422, "invalid", _("There is no template %(id)s.") % {"id": body.template}, {"template": _("Unknown.")}
-            )
-    request_reinstall(service, template, requested_by=_requested_by(request))
+    request_reinstall(service, template_or_422(body.template), requested_by=_requested_by(request))
     return billing_view(_service(service_id))
 
 

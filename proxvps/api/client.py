@@ -39,7 +39,7 @@ def own_service(request: HttpRequest, service_id: str, *, unlocked: bool = False
     return service
 
 
-def _requested_by(request: HttpRequest) -> str:
+def requested_by(request: HttpRequest) -> str:
     return f"client: {request.auth}"  # type: ignore[attr-defined]
 
 
@@ -66,7 +66,7 @@ def credentials(request: HttpRequest, response: HttpResponse, service_id: Billin
 @router.post("/services/{service_id}/power", response=answers(ClientServiceOut))
 def power(request: HttpRequest, service_id: BillingId, body: PowerIn) -> dict[str, Any]:
     """Start, stop, shut down, reboot or reset the VM (after the operation in flight)."""
-    request_power(own_service(request, service_id, unlocked=True), body.action, requested_by=_requested_by(request))
+    request_power(own_service(request, service_id, unlocked=True), body.action, requested_by=requested_by(request))
     return client_view(own_service(request, service_id))
 
 
@@ -74,7 +74,7 @@ def power(request: HttpRequest, service_id: BillingId, body: PowerIn) -> dict[st
 def reset_password(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
     """A new random VM password, set through cloud-init (the VM restarts); it is shown by `credentials` once set."""
     service = own_service(request, service_id, unlocked=True)
-    request_reset_password(service, requested_by=_requested_by(request))
+    request_reset_password(service, requested_by=requested_by(request))
     return client_view(own_service(request, service_id))
 
 

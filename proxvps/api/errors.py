@@ -21,8 +21,10 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from proxvps.api.schemas import ErrorOut
+from proxvps.domain.firewall import RuleError
 from proxvps.domain.options import OptionError
 from proxvps.lifecycle.advance import LeaseLostError
+from proxvps.lifecycle.firewall_rules import FirewallRefused
 from proxvps.lifecycle.requests import OrderRefused
 
 ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422})
@@ -130,6 +132,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(OrderRefused)
     def _refused(request: HttpRequest, exc: OrderRefused) -> HttpResponse:
         return respond(request, refusal(exc))
+
+    @api.exception_handler(FirewallRefused)
+    def _firewall_refused(request: HttpRequest, exc: FirewallRefused) -> HttpResponse:
+        # The plan, the service's state or the rules as they are now (changed since the client read them) refuse.
+        return respond(request, ApiError(409, "conflict", str(exc)))
+
+    @api.exception_handler(RuleError)
+    def _bad_rule(request: HttpRequest, exc: RuleError) -> HttpResponse:
+        fields = {problem.field: problem.render(_) for problem in exc.problems}
+        return respond(request, ApiError(422, "invalid", exc.render(_), fields))
 
     @api.exception_handler(LeaseLostError)
     def _changed(request: HttpRequest, exc: LeaseLostError) -> HttpResponse:

@@ -430,3 +430,111 @@ class PlanPatch(PlanFields):
 class StaffPlanOut(PlanFields):
     id: int
     name: str
+
+
+# --------------------------------------------------------------------------------------- operations on a service
+
+
+class SnapshotOut(Schema):
+    name: str
+    description: str
+    created_at: datetime | None
+
+
+class SnapshotIn(Schema):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=LINE_PATTERN)]
+    """Letters, digits, `-` and `_`, starting with a letter (Proxmox's rule; the lifecycle says which is wrong)."""
+    description: Annotated[str, StringConstraints(max_length=255, pattern=LINE_PATTERN)] = ""
+
+
+VolumeId = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=LINE_PATTERN)]
+
+
+class BackupOut(Schema):
+    volid: str
+    """`backup:backup/vzdump-qemu-...`: what a delete or restore names."""
+    filename: str
+    size: int | None
+    created_at: datetime | None
+
+
+class VolumeIn(Schema):
+    volid: VolumeId
+
+
+class BackupScheduleOut(Schema):
+    weekdays: list[int]
+    """ISO weekday numbers, 1 = Monday to 7 = Sunday; empty: no automatic backups."""
+    time_of_day: str | None
+    """HH:MM, drawn at random each time the schedule is saved."""
+
+
+class BackupScheduleIn(Schema):
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(default=[], max_length=7)
+
+
+class IsoOut(Schema):
+    volid: str
+    name: str
+    size: int | None
+
+
+class FirewallRuleOut(Schema):
+    pos: int
+    type: str
+    action: str
+    enable: bool
+    iface: str | None
+    source: str | None
+    dest: str | None
+    proto: str | None
+    sport: str | None
+    dport: str | None
+    log: str | None
+    comment: str | None
+
+
+class FirewallRulesOut(Schema):
+    rules: list[FirewallRuleOut]
+    """First evaluated first."""
+    digest: str | None
+    """Pass it back with a delete or move: the change is refused (409) if the rules changed since."""
+
+
+RuleText = Annotated[str, StringConstraints(max_length=255, pattern=LINE_PATTERN)]
+
+
+class FirewallRuleIn(Schema):
+    """A rule to add at the top of the list; every field is checked and each refused one is named (422)."""
+
+    direction: RuleText
+    action: RuleText
+    enable: bool = True
+    protocol: RuleText | None = None
+    source: RuleText | None = None
+    dest: RuleText | None = None
+    sport: RuleText | None = None
+    dport: RuleText | None = None
+    iface: RuleText | None = None
+    log: RuleText | None = None
+    comment: RuleText | None = None
+
+
+Digest = Annotated[str, StringConstraints(max_length=64, pattern=LINE_PATTERN)]
+Position = Annotated[int, Field(ge=0, le=10000)]
+
+
+class FirewallMoveIn(Schema):
+    source: Position
+    target: Position
+    digest: Digest | None = None
+
+
+class FirewallPoliciesOut(Schema):
+    policy_in: str
+    policy_out: str
+
+
+class FirewallPolicyIn(Schema):
+    direction: Literal["in", "out"]
+    policy: PolicyName

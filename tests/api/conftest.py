@@ -10,7 +10,7 @@ from django.test import Client
 
 from proxvps.api.models import ApiToken, TokenScope
 from proxvps.inventory.models import Plan
-from tests.lifecycle.conftest import cluster, plan  # noqa: F401 - fixtures used by the API tests
+from tests.lifecycle.conftest import cluster, plan, ready_vm  # noqa: F401 - fixtures used by the API tests
 
 
 class Api:

@@ -83,7 +83,16 @@ def test_tokens_never_open_the_client_endpoints(billing: Api, staff_write: Api) 
             assert _call(caller, method, path)[0] == 401, path
 
 
-BODIES = {"/power": {"action": "reboot"}}
+BODIES = {
+    "/power": {"action": "reboot"},
+    "/snapshots": {"name": "before-upgrade"},
+    "/backups/delete": {"volid": "backup:backup/vzdump-qemu-100.vma.zst"},
+    "/backups/restore": {"volid": "backup:backup/vzdump-qemu-100.vma.zst"},
+    "/iso": {"volid": "local:iso/debian.iso"},
+    "/firewall/rules": {"direction": "in", "action": "ACCEPT"},
+    "/firewall/rules/move": {"source": 0, "target": 1},
+    "/firewall/policies": {"direction": "in", "policy": "DROP"},
+}
 """A valid body for the client operations that need one, so the call gets as far as looking the service up."""
 
 
