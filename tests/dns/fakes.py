@@ -21,6 +21,7 @@ import json
 import re
 import secrets
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,7 +51,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeServer:
+class FakeServer(ABC):
     """A threaded HTTP server on 127.0.0.1 whose `answer` a subclass writes."""
 
     def __init__(self) -> None:
@@ -89,8 +90,9 @@ class FakeServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    @abstractmethod
     def answer(self, request: Seen) -> Answer:
-        raise NotImplementedError
+        """The provider's answer to `request`: each fake answers as its provider documents."""
 
     def writes(self) -> list[Seen]:
         return [request for request in self.seen if request.method not in ("GET", "HEAD")]
