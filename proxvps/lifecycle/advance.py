@@ -1,7 +1,8 @@
 """The one function that changes a service's state, and writes the action log row that says so.
 
 Every state change is a conditional UPDATE: it applies only if the service is still in the state the step
-started from and, for the worker, still claimed by this worker. A run whose lease expired (another worker took
+started from and, for the worker, still claimed by this worker. It runs once per step, so its statements are built
+once (`proxvps.statements`) rather than by the ORM on each call. A run whose lease expired (another worker took
 the service over) therefore cannot write over the newer state; it learns it lost and stops.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from proxvps import statements
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import ActionLog, Service
 
@@ -47,23 +49,26 @@ def advance(
         values.setdefault("last_error", message)
     elif to_state != from_state:
         values.setdefault("last_error", "")
-    rows = Service.objects.filter(pk=service.pk, state=from_state)
+    where: dict[str, Any] = {"pk": service.pk, "state": from_state}
     if owner is not None:
-        rows = rows.filter(lease_owner=owner)
+        where["lease_owner"] = owner
     with transaction.atomic():
-        if rows.update(**values) != 1:
+        if statements.update(Service, where, values) != 1:
             raise LeaseLostError(f"service {service.pk} changed under this run")
         if log:
-            ActionLog.objects.create(
-                service=service,
-                operation=operation,
-                step=step,
-                from_state=from_state,
-                to_state=to_state,
-                started_at=started_at,
-                duration=round(duration, 3),
-                result=result,
-                message=message,
+            statements.insert(
+                ActionLog,
+                {
+                    "service": service,
+                    "operation": operation,
+                    "step": step,
+                    "from_state": from_state,
+                    "to_state": to_state,
+                    "started_at": started_at,
+                    "duration": round(duration, 3),
+                    "result": result,
+                    "message": message,
+                },
             )
     for name, value in values.items():
         setattr(service, name, value)

@@ -53,6 +53,8 @@ class RunReport:
     state: str
     message: str
     steps: int
+    after: float = 0.0
+    """For a waiting run: seconds until its service should be run again."""
 
 
 class RunListener(Protocol):

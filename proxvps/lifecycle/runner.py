@@ -127,7 +127,7 @@ class _Run:
         self.listener = listener
         self.steps = 0
 
-    def report(self, outcome: RunOutcome, message: str = "") -> RunReport:
+    def report(self, outcome: RunOutcome, message: str = "", after: float = 0.0) -> RunReport:
         report = RunReport(
             service_id=self.service.pk,
             billing_service_id=self.service.billing_service_id,
@@ -136,6 +136,7 @@ class _Run:
             state=self.service.state,
             message=message,
             steps=self.steps,
+            after=after,
         )
         self.listener.finished(report)
         return report
@@ -159,8 +160,10 @@ class _Run:
         """Whether the failure stops the operation in its failure state (staff must act) rather than being retried."""
         return not failure.retryable or not self.operation.retries
 
-    def apply(self, transition: Transition, outcome: Outcome, started: datetime, duration: float) -> bool:
-        """Record the outcome; True when the run goes on to the next step."""
+    def apply(
+        self, transition: Transition, outcome: Outcome, ctx: StepContext, started: datetime, duration: float
+    ) -> bool:
+        """Record the outcome, with the fields the step deferred; True when the run goes on to the next step."""
         source = self.service.state
         label = _(transition.label)
         if isinstance(outcome, Done):
@@ -176,23 +179,28 @@ class _Run:
                 started_at=started,
                 duration=duration,
                 next_attempt_at=None,
+                **ctx.take_deferred(),
             )
             self.tell(transition, "skipped" if outcome.skipped else "success", outcome.note, "", source, duration)
             return True
         if isinstance(outcome, Wait):
-            advance(
-                self.service,
-                owner=self.owner,
-                operation=self.operation.name,
-                step=label,
-                to_state=source,
-                result=StepResult.WAITING,
-                message=outcome.reason,
-                started_at=started,
-                duration=duration,
-                log=outcome.logged,
-                next_attempt_at=due_in(outcome.after),
-            )
+            if outcome.logged or ctx.deferred:
+                # A look that only found the task still running writes nothing: the worker holding the service
+                # knows when to look again, and one that dies leaves it due at once for the next.
+                advance(
+                    self.service,
+                    owner=self.owner,
+                    operation=self.operation.name,
+                    step=label,
+                    to_state=source,
+                    result=StepResult.WAITING,
+                    message=outcome.reason,
+                    started_at=started,
+                    duration=duration,
+                    log=outcome.logged,
+                    next_attempt_at=due_in(outcome.after),
+                    **ctx.take_deferred(),
+                )
             if outcome.logged:
                 # A line when the task starts and a heartbeat in a long wait; not one per look, which would flood a
                 # long migration's log.
@@ -210,21 +218,32 @@ class _Run:
             started_at=started,
             duration=duration,
             next_attempt_at=None if final else due_in(retry_delay(outcome)),
+            **ctx.take_deferred(),
         )
         self.tell(transition, "error", "", outcome.message, source, duration)
         return False
 
 
-def process_service(service_id: int, owner: str, listener: RunListener, ctx: PassContext) -> RunReport:
+def load_service(service_id: int) -> Service:
+    """The service with everything its steps read (plan, template, group, server, request), in one query."""
+    return Service.objects.select_related(
+        "plan", "plan__template", "plan__server_group", "server", "template", "request"
+    ).get(pk=service_id)
+
+
+def process_service(
+    service_id: int, owner: str, listener: RunListener, ctx: PassContext, service: Service | None = None
+) -> RunReport:
     """Run the service's state machine from where it stands until it completes, must wait, or fails; when an
     operation completes and another request waits for the service, that one starts and runs on in the same run.
 
     The caller holds the service's lease (lease_owner == owner); every state change is a conditional UPDATE on
-    it, so a run whose lease was lost stops. Sets next_attempt_at when it must wait or retry.
+    it, so a run whose lease was lost stops. Sets next_attempt_at when it must retry, and when a wait was worth
+    recording; a waiting report says in `after` when to look again. `service` is the service as the caller holds
+    it from its run before (loaded when None); the run updates it in place.
     """
-    service = Service.objects.select_related(
-        "plan", "plan__template", "plan__server_group", "server", "template", "request"
-    ).get(pk=service_id)
+    if service is None:
+        service = load_service(service_id)
     operation = operation_for(service.state)
     if operation is None or service.lease_owner != owner:
         name = operation.name if operation else ""
@@ -238,9 +257,9 @@ def process_service(service_id: int, owner: str, listener: RunListener, ctx: Pas
             while (transition := operation.next(service.state)) is not None:
                 started, clock = timezone.now(), perf_counter()
                 outcome = _run_step(STEPS[transition.step], step_ctx)
-                if not run.apply(transition, outcome, started, perf_counter() - clock):
+                if not run.apply(transition, outcome, step_ctx, started, perf_counter() - clock):
                     if isinstance(outcome, Wait):
-                        return run.report("waiting", outcome.reason)
+                        return run.report("waiting", outcome.reason, after=outcome.after)
                     assert isinstance(outcome, Failed)
                     if run.final(outcome):
                         # The requests that waited start now if they may start from where this one stopped (a

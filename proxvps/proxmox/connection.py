@@ -1,24 +1,21 @@
-"""How we reach one Proxmox cluster: its settings, the TLS trust, and the httpx transport.
+"""How we reach one Proxmox cluster: its settings, the TLS trust, and the HTTPS connection.
 
 Trust is either a CA file (chain and host name checked by `ssl`) or a pinned SHA-256 fingerprint of the
-server's certificate, which is what a self-signed PVE install offers. A pin is checked in the network stream
-right after the TLS handshake, before httpx writes a single byte of the request, so a man in the middle
-never sees the API token. With neither, the system's trusted CAs apply (a PVE behind a public certificate).
+server's certificate, which is what a self-signed PVE install offers. A pin is checked right after the TLS
+handshake, before a single byte of a request is written, so a man in the middle never sees the API token. With
+neither, the system's trusted CAs apply (a PVE behind a public certificate).
 """
 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
 import ssl
-import typing
-from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpcore
-import httpx
 from django.utils.translation import gettext as _
 
 from proxvps import redaction
@@ -90,15 +87,6 @@ class ProxmoxSettings:
         """`host:port`, for messages."""
         return urlsplit(self.url).netloc
 
-    @property
-    def timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(
-            connect=self.connect_timeout,
-            read=self.read_timeout,
-            write=self.read_timeout,
-            pool=self.connect_timeout,
-        )
-
 
 def normalize_url(url: str) -> str:
     """`https://host:port` from what an admin types; refuses plain http (the token would travel in clear)."""
@@ -133,98 +121,35 @@ def ssl_context(settings: ProxmoxSettings) -> ssl.SSLContext:
         ) from exc
 
 
-class PinnedStream(httpcore.NetworkStream):
-    """A TCP stream whose TLS upgrade fails unless the peer certificate has the pinned fingerprint."""
+class ProxmoxConnection(http.client.HTTPSConnection):
+    """One keep-alive HTTPS connection to the cluster with our TLS trust: the handshake and TCP connect within the
+    connect timeout, every later read within the read timeout, and for a pin the certificate checked before
+    `connect` returns (and so before any request is sent)."""
 
-    def __init__(self, inner: httpcore.NetworkStream, fingerprint: str) -> None:
-        self._inner = inner
-        self._fingerprint = fingerprint
+    def __init__(self, settings: ProxmoxSettings) -> None:
+        parts = urlsplit(settings.url)
+        assert parts.hostname is not None  # normalize_url made sure
+        super().__init__(
+            parts.hostname, parts.port or DEFAULT_PORT, timeout=settings.connect_timeout, context=ssl_context(settings)
+        )
+        self._fingerprint = settings.fingerprint
+        self._read_timeout = settings.read_timeout
 
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, timeout)
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, timeout)
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._inner.start_tls(ssl_context, server_hostname, timeout)
-        ssl_object = stream.get_extra_info("ssl_object")
-        der = ssl_object.getpeercert(True) if ssl_object is not None else None
-        presented = certificate_fingerprint(der) if der else None
-        if presented != self._fingerprint:
-            stream.close()
-            raise ProxmoxTLSError(
-                _(
-                    "The Proxmox server presented a certificate with fingerprint %(presented)s, "
-                    "but the pinned fingerprint is %(expected)s."
+    def connect(self) -> None:
+        super().connect()
+        assert isinstance(self.sock, ssl.SSLSocket)
+        if self._fingerprint:
+            der = self.sock.getpeercert(True)
+            presented = certificate_fingerprint(der) if der else None
+            if presented != self._fingerprint:
+                self.close()
+                raise ProxmoxTLSError(
+                    _(
+                        "The Proxmox server presented a certificate with fingerprint %(presented)s, "
+                        "but the pinned fingerprint is %(expected)s."
+                    )
+                    % {"presented": presented or _("(none)"), "expected": self._fingerprint},
+                    expected=self._fingerprint,
+                    presented=presented,
                 )
-                % {"presented": presented or _("(none)"), "expected": self._fingerprint},
-                expected=self._fingerprint,
-                presented=presented,
-            )
-        return stream
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        return self._inner.get_extra_info(info)
-
-
-class PinnedBackend(httpcore.NetworkBackend):
-    """httpcore's synchronous backend, its streams wrapped in `PinnedStream`."""
-
-    def __init__(self, fingerprint: str) -> None:
-        self._backend = httpcore.SyncBackend()
-        self._fingerprint = fingerprint
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
-        return PinnedStream(stream, self._fingerprint)
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
-
-
-class ProxmoxTransport(httpx.HTTPTransport):
-    """httpx's transport with our TLS trust; for a pin, its connection pool uses `PinnedBackend`."""
-
-    def __init__(self, settings: ProxmoxSettings, limits: httpx.Limits | None = None) -> None:
-        context = ssl_context(settings)
-        limits = limits or httpx.Limits(max_connections=10, max_keepalive_connections=5)
-        super().__init__(verify=context, trust_env=False, limits=limits)
-        if settings.fingerprint:
-            self._pool = httpcore.ConnectionPool(
-                ssl_context=context,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                network_backend=PinnedBackend(settings.fingerprint),
-            )
-
-
-class TokenAuth(httpx.Auth):
-    """Adds `Authorization: PVEAPIToken=...` to each request; its repr shows the token id only."""
-
-    def __init__(self, token_id: str, secret: str) -> None:
-        self._token_id = token_id
-        self._secret = secret
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"PVEAPIToken={self._token_id}={self._secret}"
-        yield request
-
-    def __repr__(self) -> str:
-        return f"TokenAuth({self._token_id!r})"
+        self.sock.settimeout(self._read_timeout)

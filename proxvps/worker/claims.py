@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from proxvps import statements
 from proxvps.inventory.models import Service
 from proxvps.lifecycle.runner import ACTIVE_STATES
 from proxvps.worker.identity import is_dead_here
@@ -60,9 +61,21 @@ def renew(service_id: int, owner: str, lease_seconds: float) -> bool:
     return Service.objects.filter(pk=service_id, lease_owner=owner).update(lease_expires_at=expires) == 1
 
 
-def release(service_id: int, owner: str) -> None:
-    """Give the service back if it is still ours."""
-    Service.objects.filter(pk=service_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
+def keep(service: Service, owner: str, lease_seconds: float) -> bool:
+    """Extend our claim on a service we hold in memory across waits, if it is still ours and unchanged since our
+    last write of it (every change of a service sets its updated_at, and ours set the one we hold): True when the
+    service as we hold it may be run on. One statement, built once, since it runs at every look at a task."""
+    expires = timezone.now() + timedelta(seconds=lease_seconds)
+    where = {"pk": service.pk, "lease_owner": owner, "updated_at": service.updated_at}
+    return statements.update(Service, where, {"lease_expires_at": expires}) == 1
+
+
+def release(service_id: int, owner: str, due_at: datetime | None = None) -> None:
+    """Give the service back if it is still ours; `due_at`: when it is due again (a task it waits for)."""
+    fields: dict[str, object] = {"lease_owner": "", "lease_expires_at": None}
+    if due_at is not None:
+        fields["next_attempt_at"] = due_at
+    Service.objects.filter(pk=service_id, lease_owner=owner).update(**fields)
 
 
 def defer(service_id: int, owner: str, seconds: float) -> None:
@@ -70,17 +83,6 @@ def defer(service_id: int, owner: str, seconds: float) -> None:
     once by every worker in turn."""
     later = timezone.now() + timedelta(seconds=seconds)
     Service.objects.filter(pk=service_id, lease_owner=owner).update(next_attempt_at=later)
-
-
-def next_due(service_ids: Collection[int]) -> datetime | None:
-    """When the first of these services is due again, among those that still have work and are not claimed by
-    another worker (None: none is)."""
-    now = timezone.now()
-    rows = Service.objects.filter(Q(pk__in=service_ids) & Q(state__in=ACTIVE_STATES) & _unleased(now))
-    if rows.filter(next_attempt_at__isnull=True).exists():
-        return now
-    at: datetime | None = rows.aggregate(at=Min("next_attempt_at"))["at"]
-    return at
 
 
 def free_dead_leases() -> int:

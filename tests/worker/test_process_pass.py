@@ -88,10 +88,10 @@ def test_a_run_that_raises_does_not_stop_the_pass_for_the_other_services(plan: P
     settings.PROXVPS_RETRY_SECONDS = 120
     broken, healthy = _order(plan, "5546"), _order(plan, "5547")
 
-    def breaking(service_id, owner, listener, ctx):
+    def breaking(service_id, owner, listener, ctx, service=None):
         if service_id == broken.pk:
             listener = BreaksAfterFirstStep(listener)
-        return process_service(service_id, owner, listener, ctx)
+        return process_service(service_id, owner, listener, ctx, service)
 
     monkeypatch.setattr(tasks, "process_service", breaking)
     lines = _cron()

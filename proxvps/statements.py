@@ -1,0 +1,89 @@
+"""Row writes on the worker's hot path, with their SQL built once per shape.
+
+The ORM builds and compiles an UPDATE or INSERT afresh on every call. On the 2-core machines we measure on, that
+cost most of a deploy's worker CPU: a conditional `QuerySet.update` took about 0.5 ms of Python against 0.13 ms for
+the same statement sent as SQL, and a deploy makes some fifty such writes (its state changes, their action-log
+rows, the task ids its steps record). Django has no cache of compiled statements, so these helpers keep one: the
+SQL is built once per (database, model, columns, condition) and values are bound as the ORM binds them
+(`Field.get_db_prep_save`, a model instance as its primary key), so what reaches the database is what `update()`
+and `create()` would have sent.
+
+They cover what the hot path needs and nothing more: equality conditions (`None` meaning IS NULL) and plain values,
+no expressions, no signals (the models written here have no signal receivers), no auto_now (callers set their
+timestamps). Anything else goes through the ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from django.db import connections, models, router
+
+Values = Mapping[str, Any]
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    assert isinstance(field, models.Field), f"{model.__name__}.{name} is not a field"
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    column = _field(model, name).column
+    assert column is not None, f"{model.__name__}.{name} is not a column"
+    return column
+
+
+@lru_cache(maxsize=512)
+def _update_sql(
+    alias: str, model: type[models.Model], columns: tuple[str, ...], where: tuple[tuple[str, bool], ...]
+) -> str:
+    # Only identifiers from the model's meta, quoted by the backend, go into the text; every value is a parameter.
+    quote = connections[alias].ops.quote_name
+    sets = ", ".join(f"{quote(_column(model, name))} = %s" for name in columns)
+    tests = " AND ".join(
+        f"{quote(_column(model, name))} IS NULL" if is_null else f"{quote(_column(model, name))} = %s"
+        for name, is_null in where
+    )
+    return f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {tests}"  # noqa: S608 - see above
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(alias: str, model: type[models.Model], columns: tuple[str, ...]) -> str:
+    quote = connections[alias].ops.quote_name
+    names = ", ".join(quote(_column(model, name)) for name in columns)
+    marks = ", ".join("%s" for _ in columns)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - identifiers only
+
+
+def _bind(model: type[models.Model], name: str, value: Any, alias: str) -> Any:
+    """The value as the ORM sends it: a related instance as its key, then the field's own conversion (a datetime
+    as SQLite's text, an encrypted field's ciphertext)."""
+    if isinstance(value, models.Model):
+        value = value.pk
+    return _field(model, name).get_db_prep_save(value, connections[alias])
+
+
+def update(model: type[models.Model], where: Values, values: Values) -> int:
+    """`UPDATE model SET values WHERE where` (each condition an equality, None meaning IS NULL); the rows written.
+
+    Keys are field names (`server`, not `server_id`; `pk` for the key), as in `QuerySet.update`."""
+    alias = router.db_for_write(model)
+    shape = tuple((name, value is None) for name, value in where.items())
+    sql = _update_sql(alias, model, tuple(values), shape)
+    params = [_bind(model, name, value, alias) for name, value in values.items()]
+    params += [_bind(model, name, value, alias) for name, value in where.items() if value is not None]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def insert(model: type[models.Model], values: Values) -> None:
+    """`INSERT INTO model (...) VALUES (...)` for a row whose key the database assigns and the caller never needs."""
+    alias = router.db_for_write(model)
+    sql = _insert_sql(alias, model, tuple(values))
+    params = [_bind(model, name, value, alias) for name, value in values.items()]
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
