@@ -539,11 +539,11 @@ def addresses_of(service: AddressHolder) -> list[Address]:
     return sorted(rows, key=lambda address: ":" in address.ip)
 
 
-def pool_addresses(service: AddressHolder) -> tuple[list[PoolAddress], list[PoolAddress]]:
-    """The service's IPv4 and IPv6 addresses with their pools' prefix, gateway and resolvers, primary first: what
-    `proxvps.domain.cloudinit.static_network` takes."""
+def pool_addresses(addresses: Sequence[Address]) -> tuple[list[PoolAddress], list[PoolAddress]]:
+    """A service's IPv4 and IPv6 addresses (as `addresses_of` gives them) with their pools' prefix, gateway and
+    resolvers, primary first: what `proxvps.domain.cloudinit.static_network` takes."""
     found: tuple[list[PoolAddress], list[PoolAddress]] = ([], [])
-    for address in addresses_of(service):
+    for address in addresses:
         pool = address.pool
         entry = PoolAddress(address.ip, pool.subnet.prefixlen, gateway=pool.gateway, dns1=pool.dns1, dns2=pool.dns2)
         found[":" in address.ip].append(entry)

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from proxvps import statements
 from proxvps.domain.options import Resources, resolve_resources
 from proxvps.inventory.models import OperationRequest, Plan, Server, Service, Template
+from proxvps.ipam.allocation import addresses_of
+from proxvps.ipam.models import Address
 from proxvps.lifecycle.advance import LeaseLostError
 from proxvps.lifecycle.outcomes import Wait
 from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
@@ -162,6 +164,19 @@ class StepContext:
         request = self.request
         request.params = {**request.params, **params}
         OperationRequest.objects.filter(pk=request.pk).update(params=request.params)
+
+    # ------------------------------------------------------------ addresses
+
+    def addresses(self) -> list[Address]:
+        """The service's addresses, IPv4 first, primary first (see `addresses_of`), read once per pass: four steps
+        of a deploy read them, and only the service's own allocation changes them (it calls `forget_addresses`)."""
+        known = self.run.addresses.get(self.service.pk)
+        if known is None:
+            known = self.run.addresses[self.service.pk] = addresses_of(self.service)
+        return known
+
+    def forget_addresses(self) -> None:
+        self.run.addresses.pop(self.service.pk, None)
 
     # ------------------------------------------------------------ the VM
 

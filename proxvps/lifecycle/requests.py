@@ -23,6 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proxvps import statements
 from proxvps.domain.transitions import ACTIVE_STATES, OPERATIONS, Operation, operation_for
 from proxvps.inventory.choices import RequestStatus, StepResult
 from proxvps.inventory.connect import client_for
@@ -197,7 +198,7 @@ def complete(service: Service) -> Operation | None:
     """The service's operation reached its end: mark its request done and start the next waiting one that may
     start from here (refusing, with the reason, those that may not). Returns the operation now in flight."""
     with transaction.atomic():
-        locked = Service.objects.select_for_update().get(pk=service.pk)
+        locked = statements.load(Service, service.pk, for_update=True)
         if locked.request_id is not None:
             OperationRequest.objects.filter(pk=locked.request_id, status=RequestStatus.STARTED).update(
                 status=RequestStatus.DONE, finished_at=timezone.now()
@@ -221,7 +222,7 @@ def complete(service: Service) -> Operation | None:
                     }
                 request.finished_at = timezone.now()
                 request.save(update_fields=["status", "finished_at", "message"])
-    service.refresh_from_db()
+    statements.refresh(service)
     return current
 
 

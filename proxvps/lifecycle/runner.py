@@ -14,10 +14,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proxvps import statements
 from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
-from proxvps.inventory.models import Service
+from proxvps.inventory.models import OperationRequest, Service
 from proxvps.lifecycle import (
     addresses,
     backups,
@@ -224,11 +225,18 @@ class _Run:
         return False
 
 
-def load_service(service_id: int) -> Service:
-    """The service with everything its steps read (plan, template, group, server, request), in one query."""
-    return Service.objects.select_related(
-        "plan", "plan__template", "plan__server_group", "server", "template", "request"
-    ).get(pk=service_id)
+def load_service(service_id: int, ctx: PassContext) -> Service:
+    """The service with what its steps read: its request, and its plan, server and template as the pass holds
+    them (read once per pass however many services share them)."""
+    service = statements.load(Service, service_id)
+    service.plan = ctx.plan(service.plan_id)
+    if service.server_id is not None:
+        service.server = ctx.server(service.server_id)
+    if service.template_id is not None:
+        service.template = ctx.template(service.template_id)
+    if service.request_id is not None:
+        service.request = statements.load(OperationRequest, service.request_id)
+    return service
 
 
 def process_service(
@@ -243,7 +251,7 @@ def process_service(
     it from its run before (loaded when None); the run updates it in place.
     """
     if service is None:
-        service = load_service(service_id)
+        service = load_service(service_id, ctx)
     operation = operation_for(service.state)
     if operation is None or service.lease_owner != owner:
         name = operation.name if operation else ""

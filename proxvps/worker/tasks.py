@@ -169,7 +169,7 @@ class _ProcessPass:
             return
         try:
             if service is None:
-                service = load_service(service_id)
+                service = load_service(service_id, self.ctx)
             report = process_service(service_id, self.run.owner, self.run.output, self.ctx, service)
         except Exception as error:  # one broken service never stops the pass (SPEC S22)
             self._crashed(service_id, error)

@@ -158,7 +158,7 @@ def test_pool_addresses_carry_what_cloud_init_needs(server: Server, make_service
     service = make_service()
     allocate(service, 4, 2)
     allocate(service, 6, 1)
-    ipv4, ipv6 = pool_addresses(service)
+    ipv4, ipv6 = pool_addresses(addresses_of(service))
     network = static_network(ipv4, ipv6)
     assert network.ipconfig0 == "ip=192.0.2.10/24,gw=192.0.2.1,ip6=2001:db8::10/64,gw6=2001:db8::1"
     assert network.nameserver == "192.0.2.54 2001:db8::53"
