@@ -14,11 +14,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from proxvps.domain import states
-from proxvps.inventory.models import Plan, Service, Template
+from proxvps.inventory.models import ActionLog, Plan, Service, Template
 from proxvps.lifecycle.orders import order_service
 from proxvps.lifecycle.reports import RunHeader, RunListener, RunReport, StepReport
 from proxvps.lifecycle.runner import process_service
-from proxvps.worker import tasks
+from proxvps.lifecycle.terminate import request_terminate
+from proxvps.worker import claims, tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,32 @@ def test_a_bad_plan_stops_its_service_in_error_and_the_pass_carries_on_with_the_
     assert good.state == states.READY
     assert any("sid:6001" in line and "is not a template" in line for line in lines)
     assert any("sid:6002 action:deploy [success]" in line for line in lines)
+
+
+def test_a_service_changed_while_it_waits_for_a_task_is_read_again_before_its_next_step(
+    plan: Plan, monkeypatch, sandbox
+) -> None:
+    """The pass holds a waiting service in memory; one that staff or a request changed meanwhile (here: terminated
+    while its deploy waits for a task) must not go on with the step it had reached."""
+    service = _order(plan, "5548")
+    held_in: list[str] = []
+    real_keep = claims.keep
+
+    def terminate_first(held: Service, owner: str, lease_seconds: float) -> bool:
+        if not held_in:
+            held_in.append(held.state)
+            request_terminate(Service.objects.get(pk=held.pk), requested_by="staff")
+        return real_keep(held, owner, lease_seconds)
+
+    monkeypatch.setattr(claims, "keep", terminate_first)
+    before = len(sandbox.pve.requests)
+    _cron()
+    service.refresh_from_db()
+
+    assert held_in, "the deploy waited for a task at least once"
+    assert service.state == states.REMOVE
+    log = list(ActionLog.objects.filter(service=service).order_by("id").values_list("operation", flat=True))
+    first = log.index("terminate")
+    assert set(log[first:]) == {"terminate"}, log
+    sent = sandbox.pve.requests[before:]
+    assert not any(path.endswith("/status/start") for _method, path, _body in sent)

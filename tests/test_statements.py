@@ -1,0 +1,118 @@
+"""The hot path's prepared statements write and read rows exactly as the ORM does, on SQLite and PostgreSQL alike:
+the same values come back through the ORM, conditions match or miss as the ORM's would, and a related object is
+cached only while its key holds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from proxvps import statements
+from proxvps.inventory.choices import StepResult
+from proxvps.inventory.models import ActionLog, OperationRequest, Plan, Server, ServerGroup, Service
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service() -> Service:
+    plan = Plan.objects.create(name="S", server_group=ServerGroup.objects.create(name="g"))
+    return Service.objects.create(billing_service_id="s1", client_ref="7", plan=plan, lease_owner="me")
+
+
+def _server() -> Server:
+    return Server.objects.create(
+        name="c1", url="https://pve.example.com:8006", token_id="root@pam!t", token_secret="the-token-secret"
+    )
+
+
+def test_an_update_binds_values_as_the_orm_does_and_reads_back_through_it(service: Service) -> None:
+    later = timezone.now() + timedelta(minutes=5)
+    server = _server()
+    written = statements.update(
+        Service,
+        {"pk": service.pk, "lease_owner": "me", "vmid": None},
+        {
+            "next_attempt_at": later,
+            "server": server,
+            "options": {"RAM": "2048"},
+            "password": "s3cret-pass",
+            "vmid": 101,
+        },
+    )
+
+    assert written == 1
+    fresh = Service.objects.get(pk=service.pk)
+    assert (fresh.next_attempt_at, fresh.server_id, fresh.options, fresh.vmid) == (
+        later,
+        server.pk,
+        {"RAM": "2048"},
+        101,
+    )
+    assert fresh.password == "s3cret-pass"
+    stored = Service.objects.filter(pk=service.pk).values_list("password", flat=True).get()
+    assert stored == "s3cret-pass", "the ORM decrypts what the statement encrypted"
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        pytest.param({"lease_owner": "someone else"}, 0, id="other-owner"),
+        pytest.param({"vmid": 5}, 0, id="value-where-null"),
+        pytest.param({"vmid": None, "lease_owner": "me"}, 1, id="is-null-and-equal"),
+    ],
+)
+def test_an_update_writes_only_rows_its_conditions_match(
+    service: Service, where: dict[str, object], expected: int
+) -> None:
+    assert statements.update(Service, {"pk": service.pk, **where}, {"node": "pve2"}) == expected
+    assert Service.objects.filter(node="pve2").count() == expected
+
+
+def test_an_insert_is_read_back_by_the_orm(service: Service) -> None:
+    started = timezone.now()
+    values = {
+        "service": service,
+        "operation": "deploy",
+        "step": "Clone",
+        "from_state": "a",
+        "to_state": "b",
+        "started_at": started,
+        "duration": 1.5,
+        "result": StepResult.SUCCESS,
+        "message": "ok",
+    }
+    statements.insert(ActionLog, values)
+
+    row = ActionLog.objects.get(service=service)
+    assert (row.step, row.started_at, row.duration, row.result) == ("Clone", started, 1.5, StepResult.SUCCESS)
+
+
+def test_a_load_gives_what_the_orm_gives_and_a_missing_key_is_does_not_exist(service: Service) -> None:
+    Service.objects.filter(pk=service.pk).update(options={"CPU Cores": "2"}, password="pw", vmid=7)
+    expected = Service.objects.get(pk=service.pk)
+
+    loaded = statements.load(Service, service.pk)
+
+    fields = [field.attname for field in Service._meta.concrete_fields]
+    assert [getattr(loaded, name) for name in fields] == [getattr(expected, name) for name in fields]
+    assert not loaded._state.adding
+    with pytest.raises(Service.DoesNotExist):
+        statements.load(Service, service.pk + 1000)
+
+
+def test_a_refresh_forgets_a_related_object_whose_key_changed_and_keeps_the_others(service: Service) -> None:
+    first = OperationRequest.objects.create(service=service, operation="deploy")
+    service.request = first
+    service.save()
+    plan = service.plan  # cached
+    second = OperationRequest.objects.create(service=service, operation="suspend")
+    Service.objects.filter(pk=service.pk).update(request=second, state="suspending")
+
+    statements.refresh(service)
+
+    assert service.state == "suspending"
+    assert service.request == second
+    assert service.plan is plan, "an unchanged key keeps its cached object"
