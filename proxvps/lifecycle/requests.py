@@ -200,8 +200,10 @@ def complete(service: Service) -> Operation | None:
     with transaction.atomic():
         locked = statements.load(Service, service.pk, for_update=True)
         if locked.request_id is not None:
-            OperationRequest.objects.filter(pk=locked.request_id, status=RequestStatus.STARTED).update(
-                status=RequestStatus.DONE, finished_at=timezone.now()
+            statements.update(
+                OperationRequest,
+                {"pk": locked.request_id, "status": RequestStatus.STARTED},
+                {"status": RequestStatus.DONE, "finished_at": timezone.now()},
             )
         current = operation_for(locked.state)
         if current is None:

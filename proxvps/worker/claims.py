@@ -44,15 +44,17 @@ def claim_due(owner: str, limit: int, lease_seconds: float, exclude: Collection[
         .values_list("pk", flat=True)
     )
     expires = now + timedelta(seconds=lease_seconds)
-    claimed: list[int] = []
-    # Twice the limit: another worker may win some of them between our read and our UPDATE.
-    for service_id in candidates[: limit * 2]:
-        rows = Service.objects.filter(Q(pk=service_id) & _due(now) & _unleased(now))
-        if rows.update(lease_owner=owner, lease_expires_at=expires) == 1:
-            claimed.append(service_id)
-            if len(claimed) == limit:
-                break
-    return claimed
+    # One conditional UPDATE for the batch: the database checks the condition again for each row, so a row another
+    # worker claimed between our read and our write is left to it. Ours are those carrying our name and this
+    # expiry; a worker that lost some simply claims again on its next round.
+    wanted = list(candidates[:limit])
+    Service.objects.filter(Q(pk__in=wanted) & _due(now) & _unleased(now)).update(
+        lease_owner=owner, lease_expires_at=expires
+    )
+    won = set(
+        Service.objects.filter(pk__in=wanted, lease_owner=owner, lease_expires_at=expires).values_list("pk", flat=True)
+    )
+    return [service_id for service_id in wanted if service_id in won]
 
 
 def renew(service_id: int, owner: str, lease_seconds: float) -> bool:
