@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -62,12 +62,29 @@ def _insert_sql(alias: str, model: type[models.Model], columns: tuple[str, ...])
     return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - identifiers only
 
 
+# Fields of exactly these classes send a value of this Python type as it is (their get_db_prep_save returns it
+# unchanged), so binding one skips the conversion chain, which was a third of a state change's CPU.
+_PLAIN: Final[dict[type[models.Field[Any, Any]], type]] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.BigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.FloatField: float,
+}
+
+
 def _bind(model: type[models.Model], name: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
     """The value as the ORM sends it: a related instance as its key, then the field's own conversion (a datetime
     as SQLite's text, an encrypted field's ciphertext)."""
     if isinstance(value, models.Model):
         value = value.pk
-    return _field(model, name).get_db_prep_save(value, connection)
+    field = _field(model, name)
+    if value is None or type(value) is _PLAIN.get(type(field)):
+        return value
+    return field.get_db_prep_save(value, connection)
 
 
 def update(model: type[models.Model], where: Values, values: Values) -> int:
