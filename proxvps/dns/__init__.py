@@ -32,8 +32,6 @@ from proxvps.dns.errors import (
     DnsResponseError,
     DnsZoneMissingError,
 )
-from proxvps.dns.hestiacp import HestiaZone
-from proxvps.dns.powerdns import PowerDnsZone
 from proxvps.dns.settings import CLOUDFLARE_URL, PROVIDERS, ProviderKind, ZoneSettings, normalize_url
 
 __all__ = [
@@ -69,14 +67,18 @@ __all__ = [
 
 def connect(settings: ZoneSettings) -> ZoneProvider:
     """The provider for the zone; close it when done. Building one sends nothing."""
+    # Each provider is imported when a zone of its kind is used: the Cloudflare SDK and httpx take a few tenths of
+    # a second of CPU to import, which every `proxvps cron` run and worker start would pay for nothing.
     if settings.provider == "powerdns":
+        from proxvps.dns.powerdns import PowerDnsZone
+
         return PowerDnsZone(settings)
     if settings.provider == "cloudflare":
-        # Imported when a Cloudflare zone is used: the SDK and its models take a tenth of a second of CPU to
-        # import, which every `proxvps cron` run would pay for nothing.
         from proxvps.dns.cloudflare import CloudflareZone
 
         return CloudflareZone(settings)
     if settings.provider == "hestiacp":
+        from proxvps.dns.hestiacp import HestiaZone
+
         return HestiaZone(settings)
     raise DnsConfigError(_("Unknown DNS provider %(provider)s.") % {"provider": settings.provider})

@@ -7,7 +7,6 @@ answer too, should a provider echo it.
 
 from __future__ import annotations
 
-import httpx
 from django.utils.translation import gettext as _
 
 MASK = "***"
@@ -74,7 +73,7 @@ def _reason(error: BaseException) -> str:
 
 def transport_error(provider: str, url: str, error: BaseException, *secrets: str, timed_out: bool = False) -> DnsError:
     """The sentence for a request that got no answer: which provider, where, and why."""
-    if timed_out or isinstance(error, httpx.TimeoutException):
+    if timed_out:
         message = _("%(provider)s at %(url)s did not answer in time.") % {"provider": provider, "url": url}
     else:
         message = _("Could not reach %(provider)s at %(url)s: %(reason)s.") % {

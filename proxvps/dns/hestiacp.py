@@ -65,7 +65,8 @@ class HestiaZone:
         try:
             response = self._http.post(self.settings.url, data=data)
         except httpx.TransportError as error:
-            raise transport_error(LABEL, self.settings.url, error, secret) from None
+            timed_out = isinstance(error, httpx.TimeoutException)
+            raise transport_error(LABEL, self.settings.url, error, secret, timed_out=timed_out) from None
         code = response.headers.get(EXIT_HEADER, "").strip()
         if response.status_code < 400 and code in ("", "0"):
             return response

@@ -52,7 +52,8 @@ class PowerDnsZone:
         try:
             response = self._http.request(method, self._path, json=body)
         except httpx.TransportError as error:
-            raise transport_error(LABEL, self.settings.url, error, secret) from None
+            timed_out = isinstance(error, httpx.TimeoutException)
+            raise transport_error(LABEL, self.settings.url, error, secret, timed_out=timed_out) from None
         if response.status_code == 401:
             raise DnsAuthError(_("PowerDNS at %(url)s refused the API key.") % {"url": self.settings.url})
         if response.status_code == 404:
