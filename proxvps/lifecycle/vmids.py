@@ -14,28 +14,48 @@ from proxvps.inventory.models import Service
 from proxvps.lifecycle.context import StepContext
 
 ATTEMPTS = 20
+WINDOW = 32
+"""VMIDs looked up in the database at a time: a reservation reads the few ids it may take, not every VMID the
+server has, so its cost does not grow with the number of VMs."""
 
 
 def first_vmid() -> int:
     return int(settings.PROXVPS_VMID_START)
 
 
+def _window(taken: set[int], start: int) -> list[int]:
+    """The next WINDOW ids from `start` that Proxmox does not use."""
+    found: list[int] = []
+    candidate = start
+    while len(found) < WINDOW:
+        if candidate not in taken:
+            found.append(candidate)
+        candidate += 1
+    return found
+
+
 def reserve_vmid(ctx: StepContext) -> int:
-    """A VMID for the service, recorded on it; the one it already has if any."""
+    """A VMID for the service, recorded on it; the one it already has if any. The lowest id that neither Proxmox
+    (the pass's snapshot) nor another service uses, looked for a window at a time."""
     if ctx.service.vmid is not None:
         return ctx.service.vmid
     taken = set(ctx.snapshot.vms)
-    reserved = Service.objects.filter(server=ctx.server, vmid__isnull=False).values_list("vmid", flat=True)
-    taken.update(vmid for vmid in reserved.iterator() if vmid is not None)
-    candidate = first_vmid()
-    for _attempt in range(ATTEMPTS):
-        while candidate in taken:
-            candidate += 1
+    start = first_vmid()
+    attempts = 0
+    while attempts < ATTEMPTS:
+        window = _window(taken, start)
+        reserved = Service.objects.filter(server=ctx.server, vmid__in=window).values_list("vmid", flat=True)
+        taken.update(vmid for vmid in reserved if vmid is not None)
+        free = [vmid for vmid in window if vmid not in taken]
+        if not free:
+            start = window[-1] + 1
+            continue
+        attempts += 1
         try:
             with transaction.atomic():
-                ctx.record(vmid=candidate)
-            return candidate
+                ctx.record(vmid=free[0])
+            return free[0]
         except IntegrityError:
             # Another worker reserved it between our read and our write: take the next one.
-            taken.add(candidate)
+            taken.add(free[0])
     raise RuntimeError(_("No free VMID could be reserved after %(n)s attempts.") % {"n": ATTEMPTS})
