@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
+from typing import TypeVar
+
+from django.db.models import Model
 
 from proxvps import statements
 from proxvps.inventory.connect import client_for
@@ -19,6 +22,7 @@ from proxvps.ipam.models import Address, DnsZone
 from proxvps.proxmox import NodeResource, ProxmoxClient, Resource, StorageResource, VmConfig, VmResource
 
 SNAPSHOT_MAX_AGE = 15.0
+M = TypeVar("M", bound=Model)
 
 
 class ClusterSnapshot:
@@ -55,9 +59,7 @@ class PassContext:
     def __init__(self) -> None:
         self._clients: dict[int, ProxmoxClient] = {}
         self._snapshots: dict[int, ClusterSnapshot] = {}
-        self._plans: dict[int, Plan] = {}
-        self._servers: dict[int, Server] = {}
-        self._templates: dict[int, Template] = {}
+        self._rows: dict[tuple[type[Model], int], Model] = {}
         self._group_servers: dict[int, list[Server]] = {}
         self._dns_zones: dict[str, DnsZone] | None = None
         self.addresses: dict[int, list[Address]] = {}
@@ -67,37 +69,40 @@ class PassContext:
         """Per service, the VM config as this pass knows it: a service is claimed by one worker, so between its own
         writes nobody but staff changes it; polls within the pass need not read it again."""
 
+    def _row(self, model: type[M], pk: int) -> M:
+        """The row as this pass first read it: the services of one plan share one read, and a row edited meanwhile
+        counts from the next pass on (as the pass's clients do for servers)."""
+        key = (model, pk)
+        if key not in self._rows:
+            self._rows[key] = statements.load(model, pk)
+        row = self._rows[key]
+        assert isinstance(row, model)
+        return row
+
     def plan(self, pk: int) -> Plan:
-        """The plan with its template and server group, as this pass first read it: the services of one plan share
-        one read, and a plan edited meanwhile counts from the next pass on (as the pass's clients do for servers)."""
-        if pk not in self._plans:
-            plan = statements.load(Plan, pk)
+        """The plan with its template and server group (see `_row`)."""
+        fresh = (Plan, pk) not in self._rows
+        plan = self._row(Plan, pk)
+        if fresh:
             plan.template = self.template(plan.template_id) if plan.template_id is not None else None
             if plan.server_group_id is not None:
-                plan.server_group = statements.load(ServerGroup, plan.server_group_id)
-            self._plans[pk] = plan
-        return self._plans[pk]
+                plan.server_group = self._row(ServerGroup, plan.server_group_id)
+        return plan
 
     def server(self, pk: int) -> Server:
-        """The server as this pass first read it (see `plan`)."""
-        if pk not in self._servers:
-            self._servers[pk] = statements.load(Server, pk)
-        return self._servers[pk]
+        return self._row(Server, pk)
 
     def template(self, pk: int) -> Template:
-        """The template as this pass first read it (see `plan`)."""
-        if pk not in self._templates:
-            self._templates[pk] = statements.load(Template, pk)
-        return self._templates[pk]
+        return self._row(Template, pk)
 
     def group_servers(self, group: ServerGroup) -> list[Server]:
-        """The group's enabled servers, by key, as this pass first read them (see `plan`)."""
+        """The group's enabled servers, by key, as this pass first read them (see `_row`)."""
         if group.pk not in self._group_servers:
             self._group_servers[group.pk] = list(group.servers.filter(enabled=True).order_by("pk"))
         return self._group_servers[group.pk]
 
     def dns_zones(self) -> dict[str, DnsZone]:
-        """The enabled DNS zones by name, their keys left unread until a zone is used (see `plan`)."""
+        """The enabled DNS zones by name, their keys left unread until a zone is used (see `_row`)."""
         if self._dns_zones is None:
             self._dns_zones = {zone.name: zone for zone in DnsZone.objects.filter(enabled=True).defer("credentials")}
         return self._dns_zones

@@ -145,7 +145,7 @@ class Session:
             connection.close()
             raise self._connect_error(exc) from exc
         try:
-            connection.request(method, target, body=body, headers=dict(headers))
+            connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
             return response.status, response.reason, response.read()
         except (OSError, http.client.HTTPException) as exc:
