@@ -131,7 +131,10 @@ def main() -> int:
     for kind, number in kinds.most_common():
         print(f"  {number / max(args.deploys, 1):5.2f}  {kind}")
     cpu_ms = (usage.ru_utime + usage.ru_stime) * 1000 / max(args.deploys, 1)
-    print(f"worker exit code {worker.returncode}; data in {workdir}")
+    print(
+        f"worker exit code {worker.returncode}; CPU user {usage.ru_utime:.2f} s, system {usage.ru_stime:.2f} s; "
+        f"data in {workdir}"
+    )
     print(
         f"deploys={args.deploys} ready={ready} wall_s={wall:.1f} cpu_ms_per_deploy={cpu_ms:.1f} "
         f"api_requests_per_deploy={requests / max(args.deploys, 1):.1f}"

@@ -10,13 +10,13 @@ and `create()` would have sent.
 
 They cover what the hot path needs and nothing more: writes with equality conditions (`None` meaning IS NULL) and
 plain values, no expressions, no signals (the models written here have no signal receivers), no auto_now (callers
-set their timestamps); reads of one row by its key, converted as the ORM converts it (a select_related load of a
-service cost 2.7 ms, this costs a tenth of it). Anything else goes through the ORM.
+set their timestamps); reads of rows by equality conditions, converted as the ORM converts them (a select_related
+load of a service cost 2.7 ms, this costs a tenth of it). Anything else goes through the ORM.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Final, TypeVar
 
@@ -34,10 +34,11 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
-def _column(model: type[models.Model], name: str) -> str:
-    column = _field(model, name).column
-    assert column is not None, f"{model.__name__}.{name} is not a column"
-    return column
+def column(model: type[models.Model], name: str) -> str:
+    """The database column of a field (by field name, `pk` for the key), unquoted: for SQL written by hand."""
+    name_in_table = _field(model, name).column
+    assert name_in_table is not None, f"{model.__name__}.{name} is not a column"
+    return name_in_table
 
 
 @lru_cache(maxsize=512)
@@ -46,9 +47,9 @@ def _update_sql(
 ) -> str:
     # Only identifiers from the model's meta, quoted by the backend, go into the text; every value is a parameter.
     quote = connections[alias].ops.quote_name
-    sets = ", ".join(f"{quote(_column(model, name))} = %s" for name in columns)
+    sets = ", ".join(f"{quote(column(model, name))} = %s" for name in columns)
     tests = " AND ".join(
-        f"{quote(_column(model, name))} IS NULL" if is_null else f"{quote(_column(model, name))} = %s"
+        f"{quote(column(model, name))} IS NULL" if is_null else f"{quote(column(model, name))} = %s"
         for name, is_null in where
     )
     return f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {tests}"  # noqa: S608 - see above
@@ -57,7 +58,7 @@ def _update_sql(
 @lru_cache(maxsize=64)
 def _insert_sql(alias: str, model: type[models.Model], columns: tuple[str, ...]) -> str:
     quote = connections[alias].ops.quote_name
-    names = ", ".join(quote(_column(model, name)) for name in columns)
+    names = ", ".join(quote(column(model, name)) for name in columns)
     marks = ", ".join("%s" for _ in columns)
     return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 - identifiers only
 
@@ -76,15 +77,25 @@ _PLAIN: Final[dict[type[models.Field[Any, Any]], type]] = {
 }
 
 
-def _bind(model: type[models.Model], name: str, value: Any, connection: BaseDatabaseWrapper) -> Any:
-    """The value as the ORM sends it: a related instance as its key, then the field's own conversion (a datetime
-    as SQLite's text, an encrypted field's ciphertext)."""
-    if isinstance(value, models.Model):
-        value = value.pk
-    field = _field(model, name)
-    if value is None or type(value) is _PLAIN.get(type(field)):
-        return value
-    return field.get_db_prep_save(value, connection)
+Binder = tuple["models.Field[Any, Any]", type | None]
+
+
+@lru_cache(maxsize=512)
+def _binders(model: type[models.Model], names: tuple[str, ...]) -> tuple[Binder, ...]:
+    """Per name, its field and the Python type the field sends as it is (see `_PLAIN`): looked up once per shape,
+    not once per value."""
+    return tuple((field, _PLAIN.get(type(field))) for field in (_field(model, name) for name in names))
+
+
+def _params(binders: tuple[Binder, ...], values: Iterable[Any], connection: BaseDatabaseWrapper) -> list[Any]:
+    """The values as the ORM sends them: a related instance as its key, then the field's own conversion (a
+    datetime as SQLite's text, an encrypted field's ciphertext)."""
+    params = []
+    for (field, plain), value in zip(binders, values, strict=True):
+        if isinstance(value, models.Model):
+            value = value.pk
+        params.append(value if value is None or type(value) is plain else field.get_db_prep_save(value, connection))
+    return params
 
 
 def update(model: type[models.Model], where: Values, values: Values) -> int:
@@ -95,8 +106,9 @@ def update(model: type[models.Model], where: Values, values: Values) -> int:
     shape = tuple((name, value is None) for name, value in where.items())
     sql = _update_sql(alias, model, tuple(values), shape)
     connection = connections[alias]
-    params = [_bind(model, name, value, connection) for name, value in values.items()]
-    params += [_bind(model, name, value, connection) for name, value in where.items() if value is not None]
+    tests = {name: value for name, value in where.items() if value is not None}
+    params = _params(_binders(model, tuple(values)), values.values(), connection)
+    params += _params(_binders(model, tuple(tests)), tests.values(), connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
@@ -107,21 +119,25 @@ def insert(model: type[models.Model], values: Values) -> None:
     alias = router.db_for_write(model)
     sql = _insert_sql(alias, model, tuple(values))
     connection = connections[alias]
-    params = [_bind(model, name, value, connection) for name, value in values.items()]
+    params = _params(_binders(model, tuple(values)), values.values(), connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 @lru_cache(maxsize=64)
-def _select(alias: str, model: type[models.Model], for_update: bool) -> tuple[str, tuple[str, ...], tuple[Any, ...]]:
-    """The SELECT of one row by key, the attribute names of its columns, and per column its converters (the
-    backend's, then the field's own: a datetime parsed from SQLite's text, a secret decrypted) with the column
-    expression they take, as the ORM's compiler applies them."""
+def _select(
+    alias: str, model: type[models.Model], where: tuple[str, ...], for_update: bool
+) -> tuple[str, tuple[str, ...], tuple[Any, ...]]:
+    """The SELECT of the rows matching equality conditions on `where`, in key order; the attribute names of its
+    columns; and per column its converters (the backend's, then the field's own: a datetime parsed from SQLite's
+    text, a secret decrypted) with the column expression they take, as the ORM's compiler applies them."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     fields = model._meta.concrete_fields
-    columns = ", ".join(quote(_column(model, field.name)) for field in fields)
-    sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {quote(_column(model, 'pk'))} = %s"  # noqa: S608
+    columns = ", ".join(quote(column(model, field.name)) for field in fields)
+    tests = " AND ".join(f"{quote(column(model, name))} = %s" for name in where)
+    key = quote(column(model, "pk"))
+    sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {tests} ORDER BY {key}"  # noqa: S608
     if for_update and connection.features.has_select_for_update:
         sql += " FOR UPDATE"
     converters = []
@@ -131,22 +147,35 @@ def _select(alias: str, model: type[models.Model], for_update: bool) -> tuple[st
     return sql, tuple(field.attname for field in fields), tuple(converters)
 
 
+def select(model: type[M], where: Values, *, for_update: bool = False) -> list[M]:
+    """The rows matching `where` (equalities, keys as in `update`; None is not allowed), in key order, as the ORM
+    gives them (`select_for_update()` with `for_update`, inside a transaction). No related row is loaded with
+    them."""
+    assert None not in where.values(), "select matches equalities only"
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    sql, names, converters = _select(alias, model, tuple(where), for_update)
+    params = _params(_binders(model, tuple(where)), where.values(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        values = list(row)
+        for index, (functions, col) in enumerate(converters):
+            for convert in functions:
+                values[index] = convert(values[index], col, connection)
+        found.append(model.from_db(alias, list(names), values))
+    return found
+
+
 def load(model: type[M], pk: Any, *, for_update: bool = False) -> M:
     """The row with this key as `model.objects.get(pk=pk)` gives it (`select_for_update()` with `for_update`, inside
     a transaction); raises model.DoesNotExist when there is none. No related row is loaded with it."""
-    alias = router.db_for_read(model)
-    connection = connections[alias]
-    sql, names, converters = _select(alias, model, for_update)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    if row is None:
+    found = select(model, {"pk": pk}, for_update=for_update)
+    if not found:
         raise model.DoesNotExist(f"{model.__name__} {pk} does not exist")  # type: ignore[attr-defined]
-    values = list(row)
-    for index, (functions, col) in enumerate(converters):
-        for convert in functions:
-            values[index] = convert(values[index], col, connection)
-    return model.from_db(alias, list(names), values)
+    return found[0]
 
 
 def refresh(instance: models.Model, *, for_update: bool = False) -> None:

@@ -103,6 +103,23 @@ def test_a_load_gives_what_the_orm_gives_and_a_missing_key_is_does_not_exist(ser
         statements.load(Service, service.pk + 1000)
 
 
+def test_a_select_gives_the_matching_rows_in_key_order_as_the_orm_gives_them(service: Service) -> None:
+    other = Service.objects.create(billing_service_id="s2", client_ref="8", plan=service.plan)
+    for operation, status in (("suspend", "pending"), ("backup", "done"), ("unsuspend", "pending")):
+        OperationRequest.objects.create(service=service, operation=operation, status=status, params={"a": [1]})
+    OperationRequest.objects.create(service=other, operation="suspend", status="pending")
+    expected = list(OperationRequest.objects.filter(service=service, status="pending").order_by("pk"))
+
+    found = statements.select(OperationRequest, {"service": service, "status": "pending"})
+
+    fields = [field.attname for field in OperationRequest._meta.concrete_fields]
+    assert [[getattr(row, name) for name in fields] for row in found] == [
+        [getattr(row, name) for name in fields] for row in expected
+    ]
+    assert [row.operation for row in found] == ["suspend", "unsuspend"]
+    assert statements.select(OperationRequest, {"service": service, "status": "refused"}) == []
+
+
 def test_a_refresh_forgets_a_related_object_whose_key_changed_and_keeps_the_others(service: Service) -> None:
     first = OperationRequest.objects.create(service=service, operation="deploy")
     service.request = first

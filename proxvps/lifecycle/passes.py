@@ -65,6 +65,10 @@ class PassContext:
         self.addresses: dict[int, list[Address]] = {}
         """Per service, its addresses as `addresses_of` reads them: only its own allocation changes them, and that
         forgets them (see StepContext.addresses)."""
+        self.vmid_floor: dict[int, int] = {}
+        """Per server, an id below which this pass found every VMID taken: the next reservation looks from there
+        instead of reading the server's reserved ids again from the first. An id freed meanwhile is found again by
+        the next pass."""
         self.configs: dict[int, VmConfig] = {}
         """Per service, the VM config as this pass knows it: a service is claimed by one worker, so between its own
         writes nobody but staff changes it; polls within the pass need not read it again."""

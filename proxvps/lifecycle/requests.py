@@ -207,7 +207,7 @@ def complete(service: Service) -> Operation | None:
             )
         current = operation_for(locked.state)
         if current is None:
-            for request in OperationRequest.objects.filter(service=locked, status=RequestStatus.PENDING):
+            for request in statements.select(OperationRequest, {"service": locked, "status": RequestStatus.PENDING}):
                 operation = OPERATIONS[request.operation]
                 if locked.state in operation.done_in:
                     request.status = RequestStatus.DONE

@@ -7,9 +7,10 @@ into the same id; a retry after a crash finds the id already on the service and 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from proxvps import statements
 from proxvps.inventory.models import Service
 from proxvps.lifecycle.context import StepContext
 
@@ -34,18 +35,28 @@ def _window(taken: set[int], start: int) -> list[int]:
     return found
 
 
+def _reserved_between(server_pk: int, low: int, high: int) -> set[int]:
+    """The VMIDs from `low` to `high` that services of the server hold. Plain SQL: the queryset's `IN` of a window
+    cost a millisecond of CPU to build, ten times what the database spends answering it."""
+    quote = connection.ops.quote_name
+    vmid, server = quote(statements.column(Service, "vmid")), quote(statements.column(Service, "server"))
+    sql = f"SELECT {vmid} FROM {quote(Service._meta.db_table)} WHERE {server} = %s AND {vmid} BETWEEN %s AND %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [server_pk, low, high])
+        return {vmid for (vmid,) in cursor.fetchall()}
+
+
 def reserve_vmid(ctx: StepContext) -> int:
     """A VMID for the service, recorded on it; the one it already has if any. The lowest id that neither Proxmox
-    (the pass's snapshot) nor another service uses, looked for a window at a time."""
+    (the pass's snapshot) nor another service uses, looked for a window at a time from the pass's floor."""
     if ctx.service.vmid is not None:
         return ctx.service.vmid
     taken = set(ctx.snapshot.vms)
-    start = first_vmid()
+    start = max(first_vmid(), ctx.run.vmid_floor.get(ctx.server.pk, 0))
     attempts = 0
     while attempts < ATTEMPTS:
         window = _window(taken, start)
-        reserved = Service.objects.filter(server=ctx.server, vmid__in=window).values_list("vmid", flat=True)
-        taken.update(vmid for vmid in reserved if vmid is not None)
+        taken |= _reserved_between(ctx.server.pk, window[0], window[-1])
         free = [vmid for vmid in window if vmid not in taken]
         if not free:
             start = window[-1] + 1
@@ -54,6 +65,7 @@ def reserve_vmid(ctx: StepContext) -> int:
         try:
             with transaction.atomic():
                 ctx.record(vmid=free[0])
+            ctx.run.vmid_floor[ctx.server.pk] = free[0] + 1
             return free[0]
         except IntegrityError:
             # Another worker reserved it between our read and our write: take the next one.
