@@ -71,6 +71,17 @@ def test_only_due_services_with_work_are_claimed_oldest_due_first(plan: Plan) ->
     assert ready.pk not in claimed
 
 
+def test_excluded_services_are_skipped_over_several_pages_and_the_batch_is_still_filled(plan: Plan) -> None:
+    now = timezone.now()
+    due = [_service(plan, str(n), next_attempt_at=now - timedelta(minutes=60 - n)).pk for n in range(25)]
+    settled = set(due[:15])
+
+    claimed = claim_due("a:1:x", 3, LEASE, exclude=settled)
+
+    assert claimed == due[15:18], "the three oldest due services not excluded, in order"
+    assert not Service.objects.filter(pk__in=settled).exclude(lease_owner="").exists()
+
+
 def test_a_deferred_service_is_not_due_until_its_time(plan: Plan) -> None:
     service = _service(plan, "1")
     assert has_due()
