@@ -142,12 +142,13 @@ class _Run:
         self.listener.finished(report)
         return report
 
-    def tell(self, transition: Transition, result: str, note: str, message: str, source: str, duration: float) -> None:
+    def tell(self, label: str, result: str, note: str, message: str, source: str, duration: float) -> None:
+        """Report a step to the listener; `label` is the transition's, translated."""
         self.steps += 1
         self.listener.step(
             StepReport(
                 number=self.steps,
-                label=_(transition.label),
+                label=label,
                 note=note,
                 result=result,  # type: ignore[arg-type]
                 message=message,
@@ -182,7 +183,7 @@ class _Run:
                 next_attempt_at=None,
                 **ctx.take_deferred(),
             )
-            self.tell(transition, "skipped" if outcome.skipped else "success", outcome.note, "", source, duration)
+            self.tell(label, "skipped" if outcome.skipped else "success", outcome.note, "", source, duration)
             return True
         if isinstance(outcome, Wait):
             if outcome.logged or ctx.deferred:
@@ -205,7 +206,7 @@ class _Run:
             if outcome.logged:
                 # A line when the task starts and a heartbeat in a long wait; not one per look, which would flood a
                 # long migration's log.
-                self.tell(transition, "waiting", "", outcome.reason, source, duration)
+                self.tell(label, "waiting", "", outcome.reason, source, duration)
             return False
         final = self.final(outcome)
         advance(
@@ -221,7 +222,7 @@ class _Run:
             next_attempt_at=None if final else due_in(retry_delay(outcome)),
             **ctx.take_deferred(),
         )
-        self.tell(transition, "error", "", outcome.message, source, duration)
+        self.tell(label, "error", "", outcome.message, source, duration)
         return False
 
 

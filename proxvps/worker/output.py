@@ -17,7 +17,6 @@ one slow or failed step stands out. Times are local to settings.TIME_ZONE, as th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -60,9 +59,10 @@ def operation_title(operation: str) -> str:
     return known.title if known else "".join(part.capitalize() for part in operation.split("_"))
 
 
-def step_line(report: StepReport) -> str:
-    """`[+] 1. Migrate to target node          success (clone -> migrated) [30.23s]`."""
-    label = f"{report.number}. {report.label}"
+def step_line(report: StepReport, number: int) -> str:
+    """`[+] 1. Migrate to target node          success (clone -> migrated) [30.23s]`: the step as number `number`
+    of its block."""
+    label = f"{number}. {report.label}"
     if report.note:
         label += f" ({report.note})"
     outcome = "success" if report.result in ("success", "skipped") else report.message or report.result
@@ -143,7 +143,7 @@ class CronOutput:
         number = self._steps + 1
         if report.result != "waiting":
             self._steps = number
-        self._write(step_line(replace(report, number=number)))
+        self._write(step_line(report, number))
 
     def finished(self, report: RunReport) -> None:
         if report.outcome in ("waiting", "idle"):
