@@ -115,7 +115,11 @@ def serve(tmp_path: Path) -> Iterator[Serve]:
 
 def _settings(served: Served) -> ProxmoxSettings:
     return ProxmoxSettings(
-        url=served.url, token_id="root@pam!t", token_secret="s3cret", fingerprint=served.fingerprint, read_timeout=5
+        url=served.url,
+        token_id="root@pam!t",
+        token_secret="framing-token-secret",
+        fingerprint=served.fingerprint,
+        read_timeout=5,
     )
 
 
@@ -164,7 +168,7 @@ def test_requests_share_one_connection_and_carry_the_host_the_token_and_a_form_w
     port = served.url.rsplit(":", 1)[1]
     assert get.split(b"\r\n")[0] == b"GET /api2/json/version HTTP/1.1"
     assert b"\r\nHost: 127.0.0.1:" + port.encode() in get
-    assert b"\r\nAuthorization: PVEAPIToken=root@pam!t=s3cret" in get
+    assert b"\r\nAuthorization: PVEAPIToken=root@pam!t=framing-token-secret" in get
     assert b"Content-Length" not in get
     assert put.split(b"\r\n")[0] == b"PUT /api2/json/nodes/pve1/qemu/100/config HTTP/1.1"
     assert b"\r\nContent-Type: application/x-www-form-urlencoded" in put
