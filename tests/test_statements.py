@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from proxvps import statements
@@ -88,6 +89,55 @@ def test_an_insert_is_read_back_by_the_orm(service: Service) -> None:
 
     row = ActionLog.objects.get(service=service)
     assert (row.step, row.started_at, row.duration, row.result) == ("Clone", started, 1.5, StepResult.SUCCESS)
+
+
+def _log_row(message: str = "ok", **changes: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "operation": "deploy",
+        "step": "Clone",
+        "from_state": "new",
+        "to_state": "clone",
+        "started_at": timezone.now(),
+        "duration": 0.25,
+        "result": StepResult.SUCCESS,
+        "message": message,
+    }
+    return row | changes
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "in-transaction"])
+def test_an_update_and_its_child_row_are_written_together(service: Service, in_transaction: bool) -> None:
+    row = _log_row("cloned, 'quoted' & long " * 20)
+    where = {"pk": service.pk, "state": service.state, "lease_owner": "me"}
+    if in_transaction:
+        with transaction.atomic():
+            written = statements.update_and_insert(Service, where, {"state": "clone"}, ActionLog, "service", row)
+    else:
+        written = statements.update_and_insert(Service, where, {"state": "clone"}, ActionLog, "service", row)
+
+    assert written == 1
+    assert Service.objects.get(pk=service.pk).state == "clone"
+    log = ActionLog.objects.get(service=service)
+    assert [getattr(log, name) for name in row] == list(row.values())
+
+
+def test_an_update_that_misses_writes_no_child_row(service: Service) -> None:
+    where = {"pk": service.pk, "lease_owner": "someone else"}
+
+    assert statements.update_and_insert(Service, where, {"state": "clone"}, ActionLog, "service", _log_row()) == 0
+    assert Service.objects.get(pk=service.pk).state == service.state
+    assert not ActionLog.objects.exists()
+
+
+def test_a_child_row_the_database_refuses_undoes_the_update(service: Service) -> None:
+    where = {"pk": service.pk, "lease_owner": "me"}
+    refused = _log_row(operation=None)  # NOT NULL
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        statements.update_and_insert(Service, where, {"state": "clone"}, ActionLog, "service", refused)
+
+    assert Service.objects.get(pk=service.pk).state == service.state
+    assert not ActionLog.objects.exists()
 
 
 def test_a_load_gives_what_the_orm_gives_and_a_missing_key_is_does_not_exist(service: Service) -> None:
