@@ -1,7 +1,7 @@
 """What the client and the staff endpoints on one service share: the answers of the operations that read Proxmox
 (snapshots, backups, ISO images, firewall rules), the backup schedule, and the checks of the input that names a
-template. The routers (`client_operations`, `service_operations`) only find the service their caller may act on
-and pass the request on; the lifecycle validates and refuses with one sentence (409 or 422, see `errors`).
+template. The routes (`vm_routes`, registered for clients and for staff) only find the service their caller may
+act on and pass the request on; the lifecycle validates and refuses with one sentence (409 or 422, see `errors`).
 """
 
 from __future__ import annotations
