@@ -15,7 +15,7 @@ from ninja import Router, Status
 from proxvps.api.auth import staff_read_auth, staff_write_auth
 from proxvps.api.errors import answers
 from proxvps.api.schemas import PoolIn, PoolOut, PoolPatch, RangeSchema, RowId
-from proxvps.api.staff import existing_ids, get_or_404
+from proxvps.api.staff import existing_ids, get_or_404, saved
 from proxvps.inventory.models import Server
 from proxvps.ipam.models import Pool, PoolRange
 from proxvps.ipam.usage import pool_usage
@@ -52,8 +52,7 @@ def _set_ranges(pool: Pool, ranges: list[RangeSchema]) -> None:
     pool.ranges.all().delete()
     for given in ranges:
         row = PoolRange(pool=pool, first=given.first, last=given.last)
-        row.full_clean()
-        row.save()
+        saved(row)
 
 
 @router.get("/pools", response=answers(list[PoolOut]))
@@ -73,8 +72,7 @@ def create_pool(request: HttpRequest, body: PoolIn) -> Status[dict[str, Any]]:
     values = body.dict(exclude={"ranges", "server"})
     with transaction.atomic():
         pool = Pool(server_id=body.server, **values)
-        pool.full_clean()
-        pool.save()
+        saved(pool)
         _set_ranges(pool, body.ranges)
     return Status(201, _one(pool))
 
@@ -86,8 +84,7 @@ def update_pool(request: HttpRequest, pool_id: RowId, body: PoolPatch) -> dict[s
     with transaction.atomic():
         for name, value in body.dict(exclude_unset=True, exclude={"ranges"}).items():
             setattr(pool, name, value)
-        pool.full_clean()
-        pool.save()
+        saved(pool)
         if body.ranges is not None:
             _set_ranges(pool, body.ranges)
     return _one(pool)

@@ -8,12 +8,12 @@ write-only: answers say whether one is set, never what it is (SPEC S21).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 
 from proxvps.api.auth import staff_read_auth, staff_write_auth
 from proxvps.api.errors import ApiError, answers
@@ -29,6 +29,7 @@ from proxvps.api.schemas import (
 from proxvps.inventory.models import Server, ServerGroup
 
 router = Router(auth=staff_read_auth, tags=["staff"])
+M = TypeVar("M", bound=models.Model)
 
 
 def get_or_404(model: Any, pk: int) -> Any:
@@ -37,6 +38,23 @@ def get_or_404(model: Any, pk: int) -> Any:
     if row is None:
         raise ApiError(404, "not_found", _("There is no such object."))
     return row
+
+
+def saved(row: M) -> M:
+    """The row validated as the admin validates it (a 422 naming each refused field) and saved."""
+    row.full_clean()
+    row.save()
+    return row
+
+
+def patched(row: M, body: Schema, secret: str) -> M:
+    """The row with what the body gives (a field absent or null stays as it is; the write-only `secret` field,
+    given empty, keeps the stored value, as the admin's form does), validated and saved."""
+    for name, value in body.dict(exclude_unset=True).items():
+        if value is None or (name == secret and not value):
+            continue
+        setattr(row, name, value)
+    return saved(row)
 
 
 def existing_ids(model: Any, ids: Iterable[int], field: str) -> list[int]:
@@ -90,23 +108,13 @@ def get_server(request: HttpRequest, server_id: RowId) -> dict[str, Any]:
 @router.post("/servers", response=answers(ServerOut, 201), auth=staff_write_auth)
 def create_server(request: HttpRequest, body: ServerIn) -> Status[dict[str, Any]]:
     """Register a cluster (no connection is made: `proxvps check-server` tests it)."""
-    server = Server(**body.dict())
-    server.full_clean()
-    server.save()
-    return Status(201, _server_out(server))
+    return Status(201, _server_out(saved(Server(**body.dict()))))
 
 
 @router.patch("/servers/{server_id}", response=answers(ServerOut), auth=staff_write_auth)
 def update_server(request: HttpRequest, server_id: RowId, body: ServerPatch) -> dict[str, Any]:
     """Change what is given; an empty or absent token_secret keeps the stored one."""
-    server = get_or_404(Server, server_id)
-    for name, value in body.dict(exclude_unset=True).items():
-        if value is None or (name == "token_secret" and not value):
-            continue
-        setattr(server, name, value)
-    server.full_clean()
-    server.save()
-    return _server_out(server)
+    return _server_out(patched(get_or_404(Server, server_id), body, secret="token_secret"))
 
 
 @router.delete("/servers/{server_id}", response=answers(None, 204), auth=staff_write_auth)
@@ -134,8 +142,7 @@ def create_server_group(request: HttpRequest, body: ServerGroupIn) -> Status[dic
     servers = existing_ids(Server, body.servers, "servers")
     with transaction.atomic():
         group = ServerGroup(name=body.name)
-        group.full_clean()
-        group.save()
+        saved(group)
         group.servers.set(servers)
     return Status(201, _group_out(group))
 
@@ -147,8 +154,7 @@ def update_server_group(request: HttpRequest, group_id: RowId, body: ServerGroup
     with transaction.atomic():
         if body.name is not None:
             group.name = body.name
-            group.full_clean()
-            group.save()
+            saved(group)
         if servers is not None:
             group.servers.set(servers)
     return _group_out(group)

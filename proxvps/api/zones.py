@@ -14,7 +14,7 @@ from ninja import Router, Status
 from proxvps.api.auth import staff_read_auth, staff_write_auth
 from proxvps.api.errors import answers
 from proxvps.api.schemas import RowId, ZoneIn, ZoneOut, ZonePatch
-from proxvps.api.staff import get_or_404
+from proxvps.api.staff import get_or_404, patched, saved
 from proxvps.ipam.models import DnsZone
 
 router = Router(auth=staff_read_auth, tags=["staff"])
@@ -46,22 +46,12 @@ def get_zone(request: HttpRequest, zone_id: RowId) -> dict[str, Any]:
 @router.post("/zones", response=answers(ZoneOut, 201), auth=staff_write_auth)
 def create_zone(request: HttpRequest, body: ZoneIn) -> Status[dict[str, Any]]:
     """Add a zone (name and URL are normalised; no connection is made)."""
-    zone = DnsZone(**body.dict())
-    zone.full_clean()
-    zone.save()
-    return Status(201, _zone_out(zone))
+    return Status(201, _zone_out(saved(DnsZone(**body.dict()))))
 
 
 @router.patch("/zones/{zone_id}", response=answers(ZoneOut), auth=staff_write_auth)
 def update_zone(request: HttpRequest, zone_id: RowId, body: ZonePatch) -> dict[str, Any]:
-    zone = get_or_404(DnsZone, zone_id)
-    for name, value in body.dict(exclude_unset=True).items():
-        if value is None or (name == "credentials" and not value):
-            continue
-        setattr(zone, name, value)
-    zone.full_clean()
-    zone.save()
-    return _zone_out(zone)
+    return _zone_out(patched(get_or_404(DnsZone, zone_id), body, secret="credentials"))
 
 
 @router.delete("/zones/{zone_id}", response=answers(None, 204), auth=staff_write_auth)
