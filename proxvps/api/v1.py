@@ -5,10 +5,11 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from proxvps.api import billing, client, client_operations, plans, pools, service_operations, services, staff, zones
+from proxvps.api.docs import BundledSwagger
 from proxvps.api.errors import install_error_handlers
 from proxvps.api.parsing import JsonParser
 
-api = NinjaAPI(title="proxvps", version="1", urls_namespace="api-v1", parser=JsonParser())
+api = NinjaAPI(title="proxvps", version="1", urls_namespace="api-v1", parser=JsonParser(), docs=BundledSwagger())
 api.add_router("/billing/", billing.router)
 api.add_router("/client/", client.router)
 api.add_router("/client/", client_operations.router)
