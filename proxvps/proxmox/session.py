@@ -133,11 +133,12 @@ class Session:
         body = encoded if form else ""
         for watch in self.watchers:
             watch(SentRequest(method, target, body))
-        request = f"{method} {target} HTTP/1.1\r\n{self._head}"
+        head = f"{method} {target} HTTP/1.1\r\n{self._head}"
+        payload = body.encode()
         if form:
-            request += f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+            head += f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(payload)}\r\n"
         with self._lock:
-            answer = self._exchange((request + "\r\n" + body).encode())
+            answer = self._exchange(head.encode() + b"\r\n" + payload)
         logger.debug("HTTP Request: %s %s -> %s %s", method, api_path, answer.status, answer.reason)
         return self._data(answer.status, answer.reason, answer.body)
 
