@@ -3,21 +3,7 @@ backup tasks (scheduleBackup, nowBackupStatus, restoreBackupStatus) come with ba
 
 from django.db import migrations
 
-DEFAULT_INTERVALS = {
-    "processVirtualMachines": 60,
-    "removeOldSnapshots": 60,
-    "collectingStatistics": 3600,
-}
-
-
-def create_tasks(apps, schema_editor):
-    TaskSchedule = apps.get_model("worker", "TaskSchedule")
-    for name, interval in DEFAULT_INTERVALS.items():
-        TaskSchedule.objects.get_or_create(name=name, defaults={"interval": interval})
-
-
-def remove_tasks(apps, schema_editor):
-    apps.get_model("worker", "TaskSchedule").objects.filter(name__in=DEFAULT_INTERVALS).delete()
+from proxvps.worker.migrations._task_rows import add_tasks
 
 
 class Migration(migrations.Migration):
@@ -27,5 +13,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_tasks, remove_tasks),
+        add_tasks({"processVirtualMachines": 60, "removeOldSnapshots": 60, "collectingStatistics": 3600}),
     ]

@@ -2,21 +2,7 @@
 
 from django.db import migrations
 
-DEFAULT_INTERVALS = {
-    "restoreBackupStatus": 60,
-    "nowBackupStatus": 60,
-    "scheduleBackup": 60,
-}
-
-
-def create_tasks(apps, schema_editor):
-    TaskSchedule = apps.get_model("worker", "TaskSchedule")
-    for name, interval in DEFAULT_INTERVALS.items():
-        TaskSchedule.objects.get_or_create(name=name, defaults={"interval": interval})
-
-
-def remove_tasks(apps, schema_editor):
-    apps.get_model("worker", "TaskSchedule").objects.filter(name__in=DEFAULT_INTERVALS).delete()
+from proxvps.worker.migrations._task_rows import add_tasks
 
 
 class Migration(migrations.Migration):
@@ -26,5 +12,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create_tasks, remove_tasks),
+        add_tasks({"restoreBackupStatus": 60, "nowBackupStatus": 60, "scheduleBackup": 60}),
     ]
