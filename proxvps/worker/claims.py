@@ -62,15 +62,21 @@ def _candidates_sql(alias: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _claim_sql(alias: str, count: int) -> str:
+def _claim_sql(alias: str, count: int) -> tuple[str, str]:
     """Claim `count` services by key (owner and expiry, then the keys, then the due parameters), those still due
-    and unclaimed; the keys it claimed."""
+    and unclaimed; then read which of them carry our name and expiry (owner, expiry, keys). Not UPDATE ...
+    RETURNING: Django supports SQLite versions without it."""
     c = _columns(alias)
     keys = ", ".join(["%s"] * count)
-    return (
+    claim = (
         f"UPDATE {c['table']} SET {c['lease_owner']} = %s, {c['lease_expires_at']} = %s"  # noqa: S608 - identifiers
-        f" WHERE {c['pk']} IN ({keys}) AND {_due_sql(alias)} RETURNING {c['pk']}"
+        f" WHERE {c['pk']} IN ({keys}) AND {_due_sql(alias)}"
     )
+    won = (
+        f"SELECT {c['pk']} FROM {c['table']} WHERE {c['lease_owner']} = %s AND {c['lease_expires_at']} = %s"  # noqa: S608
+        f" AND {c['pk']} IN ({keys})"
+    )
+    return claim, won
 
 
 def claim_due(owner: str, limit: int, lease_seconds: float, exclude: Collection[int] = ()) -> list[int]:
@@ -96,10 +102,11 @@ def claim_due(owner: str, limit: int, lease_seconds: float, exclude: Collection[
         if not wanted:
             return []
         # One conditional UPDATE for the batch: the database checks the condition again for each row, so a row
-        # another worker claimed between our read and our write is left to it; the rows it wrote are ours.
-        cursor.execute(
-            _claim_sql(alias, len(wanted)), [owner, adapt(now + timedelta(seconds=lease_seconds)), *wanted, *due]
-        )
+        # another worker claimed between our read and our write is left to it; ours carry our name and this expiry.
+        claim, mine = _claim_sql(alias, len(wanted))
+        lease = [owner, adapt(now + timedelta(seconds=lease_seconds))]
+        cursor.execute(claim, [*lease, *wanted, *due])
+        cursor.execute(mine, [*lease, *wanted])
         won = {service_id for (service_id,) in cursor.fetchall()}
     return [service_id for service_id in wanted if service_id in won]
 
