@@ -92,11 +92,16 @@ Serve = Callable[..., Served]
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Serve]:
-    certfile, keyfile, der = make_cert(str(tmp_path), name="scripted", hosts=("127.0.0.1",))
+def serve(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Serve]:
+    """On 127.0.0.1, or on the address the test gives (indirect parametrisation)."""
+    host = getattr(request, "param", "127.0.0.1")
+    certfile, keyfile, der = make_cert(str(tmp_path), name="scripted", hosts=(host,))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certfile, keyfile)
-    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        listener = socket.create_server((host, 0), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as error:
+        pytest.skip(f"cannot listen on {host}: {error}")
     threads: list[threading.Thread] = []
 
     def start(*answers: list[bytes]) -> Served:
@@ -105,7 +110,8 @@ def serve(tmp_path: Path) -> Iterator[Serve]:
         thread.start()
         threads.append(thread)
         port = listener.getsockname()[1]
-        return Served(f"https://127.0.0.1:{port}", certificate_fingerprint(der), script)
+        shown = f"[{host}]" if ":" in host else host
+        return Served(f"https://{shown}:{port}", certificate_fingerprint(der), script)
 
     yield start
     listener.close()
@@ -174,3 +180,13 @@ def test_requests_share_one_connection_and_carry_the_host_the_token_and_a_form_w
     assert b"\r\nContent-Type: application/x-www-form-urlencoded" in put
     assert put.endswith(b"\r\nContent-Length: 16\r\n\r\ncores=2&onboot=1")
     assert served.script.connections == 1, "both requests on one kept-open connection"
+
+
+@pytest.mark.parametrize("serve", ["::1"], indirect=True)
+def test_an_ipv6_host_is_reached_and_named_in_brackets(serve: Serve) -> None:
+    served = serve([plain()])
+    with ProxmoxClient(_settings(served)) as client:
+        assert client.version().version == "9.0.3"
+    (request,) = served.script.requests
+    port = served.url.rsplit(":", 1)[1]
+    assert f"\r\nHost: [::1]:{port}\r\n".encode() in request
