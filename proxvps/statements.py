@@ -107,17 +107,26 @@ def _params(binders: tuple[Binder, ...], values: Iterable[Any], connection: Base
     return params
 
 
+def _update_parts(
+    model: type[models.Model], where: Values, values: Values, connection: BaseDatabaseWrapper
+) -> tuple[tuple[tuple[str, bool], ...], list[Any]]:
+    """An UPDATE's shape (each condition's name and whether it tests for NULL) and its parameters: the values, then
+    the conditions that are not NULL."""
+    shape = tuple((name, value is None) for name, value in where.items())
+    tests = {name: value for name, value in where.items() if value is not None}
+    params = _params(_binders(model, tuple(values)), values.values(), connection)
+    params += _params(_binders(model, tuple(tests)), tests.values(), connection)
+    return shape, params
+
+
 def update(model: type[models.Model], where: Values, values: Values) -> int:
     """`UPDATE model SET values WHERE where` (each condition an equality, None meaning IS NULL); the rows written.
 
     Keys are field names (`server`, not `server_id`; `pk` for the key), as in `QuerySet.update`."""
     alias = router.db_for_write(model)
-    shape = tuple((name, value is None) for name, value in where.items())
-    sql = _update_sql(alias, model, tuple(values), shape)
     connection = connections[alias]
-    tests = {name: value for name, value in where.items() if value is not None}
-    params = _params(_binders(model, tuple(values)), values.values(), connection)
-    params += _params(_binders(model, tuple(tests)), tests.values(), connection)
+    shape, params = _update_parts(model, where, values, connection)
+    sql = _update_sql(alias, model, tuple(values), shape)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
@@ -174,11 +183,8 @@ def update_and_insert(
             if written:
                 insert(child, {**row, link: where["pk"]})
         return written
-    shape = tuple((name, value is None) for name, value in where.items())
+    shape, params = _update_parts(model, where, values, connection)
     sql = _update_and_insert_sql(alias, model, tuple(values), shape, child, link, tuple(row))
-    tests = {name: value for name, value in where.items() if value is not None}
-    params = _params(_binders(model, tuple(values)), values.values(), connection)
-    params += _params(_binders(model, tuple(tests)), tests.values(), connection)
     params += _params(_binders(child, tuple(row)), row.values(), connection)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

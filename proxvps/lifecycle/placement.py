@@ -65,7 +65,8 @@ def in_flight(server: Server, storage: str, exclude: int) -> dict[str, Need]:
 
 @lru_cache(maxsize=1)
 def _in_flight_sql() -> str:
-    services, plans = Service._meta.db_table, Plan._meta.db_table
+    quote = connection.ops.quote_name
+    services, plans = quote(Service._meta.db_table), quote(Plan._meta.db_table)
     marks = ", ".join(["%s"] * len(_BEFORE_START))
     disk_marks = ", ".join(["%s"] * len(_BEFORE_DISKS))
     return (

@@ -27,9 +27,9 @@ class RunHeader:
 
 @dataclass(frozen=True)
 class StepReport:
-    """One step: `[+] 1. Migrate to target node   success (clone -> migrated) [30.23s]`."""
+    """One step: `[+] 1. Migrate to target node   success (clone -> migrated) [30.23s]` (the listener numbers the
+    steps of its block)."""
 
-    number: int
     label: str
     note: str
     """Shown after the label in parentheses, such as `skip - no change`; empty when there is nothing to say."""
@@ -52,7 +52,6 @@ class RunReport:
     outcome: RunOutcome
     state: str
     message: str
-    steps: int
     after: float = 0.0
     """For a waiting run: seconds until its service should be run again."""
 

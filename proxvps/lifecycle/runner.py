@@ -119,14 +119,13 @@ def retry_delay(failure: Failed) -> float:
 
 
 class _Run:
-    """One run: the service, its operation, and the step counter the cron output numbers steps with."""
+    """One run: the service, its operation and worker, and the listener its steps and its end are told to."""
 
     def __init__(self, service: Service, operation: Operation, owner: str, listener: RunListener) -> None:
         self.service = service
         self.operation = operation
         self.owner = owner
         self.listener = listener
-        self.steps = 0
 
     def report(self, outcome: RunOutcome, message: str = "", after: float = 0.0) -> RunReport:
         report = RunReport(
@@ -136,7 +135,6 @@ class _Run:
             outcome=outcome,
             state=self.service.state,
             message=message,
-            steps=self.steps,
             after=after,
         )
         self.listener.finished(report)
@@ -144,10 +142,8 @@ class _Run:
 
     def tell(self, label: str, result: str, note: str, message: str, source: str, duration: float) -> None:
         """Report a step to the listener; `label` is the transition's, translated."""
-        self.steps += 1
         self.listener.step(
             StepReport(
-                number=self.steps,
                 label=label,
                 note=note,
                 result=result,  # type: ignore[arg-type]
@@ -168,60 +164,42 @@ class _Run:
         """Record the outcome, with the fields the step deferred; True when the run goes on to the next step."""
         source = self.service.state
         label = _(transition.label)
-        if isinstance(outcome, Done):
-            result = StepResult.SKIPPED if outcome.skipped else StepResult.SUCCESS
+
+        def record(
+            to_state: str, result: str, message: str, next_attempt_at: datetime | None, log: bool = True
+        ) -> None:
             advance(
                 self.service,
                 owner=self.owner,
                 operation=self.operation.name,
                 step=label,
-                to_state=transition.target,
+                to_state=to_state,
                 result=result,
-                message=outcome.note,
+                message=message,
                 started_at=started,
                 duration=duration,
-                next_attempt_at=None,
+                log=log,
+                next_attempt_at=next_attempt_at,
                 **ctx.take_deferred(),
             )
+
+        if isinstance(outcome, Done):
+            record(transition.target, StepResult.SKIPPED if outcome.skipped else StepResult.SUCCESS, outcome.note, None)
             self.tell(label, "skipped" if outcome.skipped else "success", outcome.note, "", source, duration)
             return True
         if isinstance(outcome, Wait):
             if outcome.logged or ctx.deferred:
                 # A look that only found the task still running writes nothing: the worker holding the service
                 # knows when to look again, and one that dies leaves it due at once for the next.
-                advance(
-                    self.service,
-                    owner=self.owner,
-                    operation=self.operation.name,
-                    step=label,
-                    to_state=source,
-                    result=StepResult.WAITING,
-                    message=outcome.reason,
-                    started_at=started,
-                    duration=duration,
-                    log=outcome.logged,
-                    next_attempt_at=due_in(outcome.after),
-                    **ctx.take_deferred(),
-                )
+                record(source, StepResult.WAITING, outcome.reason, due_in(outcome.after), log=outcome.logged)
             if outcome.logged:
                 # A line when the task starts and a heartbeat in a long wait; not one per look, which would flood a
                 # long migration's log.
                 self.tell(label, "waiting", "", outcome.reason, source, duration)
             return False
         final = self.final(outcome)
-        advance(
-            self.service,
-            owner=self.owner,
-            operation=self.operation.name,
-            step=label,
-            to_state=self.operation.failure_state if final else source,
-            result=StepResult.ERROR,
-            message=outcome.message,
-            started_at=started,
-            duration=duration,
-            next_attempt_at=None if final else due_in(retry_delay(outcome)),
-            **ctx.take_deferred(),
-        )
+        retry_at = None if final else due_in(retry_delay(outcome))
+        record(self.operation.failure_state if final else source, StepResult.ERROR, outcome.message, retry_at)
         self.tell(label, "error", "", outcome.message, source, duration)
         return False
 
@@ -256,7 +234,7 @@ def process_service(
     operation = operation_for(service.state)
     if operation is None or service.lease_owner != owner:
         name = operation.name if operation else ""
-        return RunReport(service.pk, service.billing_service_id, name, "idle", service.state, "", 0)
+        return RunReport(service.pk, service.billing_service_id, name, "idle", service.state, "")
     while True:
         # A context per operation: what one resolved (the package's resources) may differ for the next.
         step_ctx = StepContext(service, owner, ctx)

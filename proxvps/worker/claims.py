@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.db import connections, router
-from django.db.models import Q
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from proxvps import statements
@@ -26,14 +27,6 @@ LEASE_SECONDS = 300.0
 """How long a claim holds without renewal: longer than any one run of a service's steps."""
 
 
-def _due(now: datetime) -> Q:
-    return Q(state__in=ACTIVE_STATES) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-
-
-def _unleased(now: datetime) -> Q:
-    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-
-
 @lru_cache(maxsize=4)
 def _columns(alias: str) -> dict[str, str]:
     """The quoted table and columns the claim statements name, from the model's meta."""
@@ -43,13 +36,18 @@ def _columns(alias: str) -> dict[str, str]:
 
 
 def _due_sql(alias: str) -> str:
-    """Due and not claimed: the states, then now twice, as parameters."""
+    """Due and not claimed: the states, then now twice, as parameters (`_due_params`)."""
     c = _columns(alias)
     return (
         f"{c['state']} IN ({', '.join(['%s'] * len(ACTIVE_STATES))})"
         f" AND ({c['next_attempt_at']} IS NULL OR {c['next_attempt_at']} <= %s)"
         f" AND ({c['lease_expires_at']} IS NULL OR {c['lease_expires_at']} < %s)"
     )
+
+
+def _due_params(connection: BaseDatabaseWrapper, now: datetime) -> list[Any]:
+    adapt = connection.ops.adapt_datetimefield_value
+    return [*ACTIVE_STATES, adapt(now), adapt(now)]
 
 
 @lru_cache(maxsize=4)
@@ -87,7 +85,7 @@ def claim_due(owner: str, limit: int, lease_seconds: float, exclude: Collection[
     alias = router.db_for_write(Service)
     connection = connections[alias]
     adapt = connection.ops.adapt_datetimefield_value
-    due = [*ACTIVE_STATES, adapt(now), adapt(now)]
+    due = _due_params(connection, now)
     select = _candidates_sql(alias)
     wanted: list[int] = []
     page, offset = 2 * limit, 0
@@ -134,13 +132,6 @@ def release(service_id: int, owner: str, due_at: datetime | None = None) -> None
     statements.update(Service, {"pk": service_id, "lease_owner": owner}, fields)
 
 
-def defer(service_id: int, owner: str, seconds: float) -> None:
-    """Make a service we hold due again only after `seconds`: a run that raised is retried later rather than at
-    once by every worker in turn."""
-    later = timezone.now() + timedelta(seconds=seconds)
-    Service.objects.filter(pk=service_id, lease_owner=owner).update(next_attempt_at=later)
-
-
 def free_dead_leases() -> int:
     """Give back the services claimed by processes of this host that no longer exist (a worker killed mid-pass),
     without waiting for their leases to expire; how many. Each release is conditional on that dead owner, so a
@@ -162,5 +153,8 @@ def free_dead_leases() -> int:
 
 def has_due() -> bool:
     """Whether some service is due and free to claim: the worker loop starts processVirtualMachines then."""
-    now = timezone.now()
-    return Service.objects.filter(_due(now) & _unleased(now)).exists()
+    alias = router.db_for_read(Service)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(_candidates_sql(alias), [*_due_params(connection, timezone.now()), 1, 0])
+        return cursor.fetchone() is not None

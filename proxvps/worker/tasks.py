@@ -153,10 +153,11 @@ class _ProcessPass:
             claims.release(service_id, self.run.owner, due_at=later)
         self.held.clear()
 
-    def _settle(self, service_id: int) -> None:
+    def _settle(self, service_id: int, due_at: datetime | None = None) -> None:
+        """Done with the service for this pass: give it back (due again at `due_at`, when given)."""
         self.held.pop(service_id, None)
         self.settled.add(service_id)
-        claims.release(service_id, self.run.owner)
+        claims.release(service_id, self.run.owner, due_at=due_at)
 
     def run_service(self, service_id: int) -> None:
         held = self.held[service_id]
@@ -192,8 +193,7 @@ class _ProcessPass:
         retry = settings.PROXVPS_RETRY_SECONDS
         logger.exception("The run of service %s raised; it is tried again in %ss.", service_id, retry)
         self.run.output.interrupted(service_id)
-        claims.defer(service_id, self.run.owner, retry)
-        self._settle(service_id)
+        self._settle(service_id, due_at=timezone.now() + timedelta(seconds=retry))
         found = Service.objects.filter(pk=service_id).values_list("billing_service_id", "state").first()
         sid, state = found or (str(service_id), "")
         operation = operation_for(state)

@@ -90,9 +90,8 @@ def warsaw(settings) -> None:
     settings.TIME_ZONE = "Europe/Warsaw"
 
 
-def _step(number: int, label: str, source: str, target: str, duration: float, **changes: str) -> StepReport:
+def _step(label: str, source: str, target: str, duration: float, **changes: str) -> StepReport:
     fields: dict[str, object] = {
-        "number": number,
         "label": label,
         "note": "",
         "result": "success",
@@ -106,7 +105,7 @@ def _step(number: int, label: str, source: str, target: str, duration: float, **
 
 
 def _report(outcome: str, state: str, operation: str = "deploy", message: str = "") -> RunReport:
-    return RunReport(1, "5546", operation, outcome, state, message, 0)  # type: ignore[arg-type]
+    return RunReport(1, "5546", operation, outcome, state, message)  # type: ignore[arg-type]
 
 
 def test_a_deploy_pass_prints_the_seed_format_in_local_time(warsaw) -> None:
@@ -115,8 +114,8 @@ def test_a_deploy_pass_prints_the_seed_format_in_local_time(warsaw) -> None:
     out.cron_start()
     out.task_running("processVirtualMachines", 60, datetime(2026, 4, 10, 1, 34, 0, tzinfo=UTC))
     out.started(RunHeader(1, "5546", 2002, "deploy", "clone"))
-    for number, (label, source, target, duration) in enumerate(DEPLOY_STEPS, start=1):
-        out.step(_step(number, label, source, target, duration))
+    for label, source, target, duration in DEPLOY_STEPS:
+        out.step(_step(label, source, target, duration))
     out.finished(_report("complete", "ready"))
     clock.set(1, 50, 16)
     out.task_done("processVirtualMachines", 57.5, PassResult(1, 0, ["sid:5546 action:deploy [success]"]))
@@ -128,12 +127,12 @@ def test_a_failed_step_shows_its_error_in_the_result_column_and_pauses_the_block
     stream = StringIO()
     out = CronOutput(stream, Clock())
     out.started(RunHeader(1, "5546", 2002, "change_package", "change_package"))
-    for number, (label, source, target) in enumerate(SEED_EARLIER_STEPS, 1):
-        out.step(_step(number, label, source, target, 0.1))
-    out.step(_step(9, "Configure network", "cp_additional_disk_bandwidth", "cp_network", 0.04, note="skip - no change"))
-    out.step(_step(10, "Configure firewall", "cp_network", "cp_firewall", 0.07))
+    for label, source, target in SEED_EARLIER_STEPS:
+        out.step(_step(label, source, target, 0.1))
+    out.step(_step("Configure network", "cp_additional_disk_bandwidth", "cp_network", 0.04, note="skip - no change"))
+    out.step(_step("Configure firewall", "cp_network", "cp_firewall", 0.07))
     message = "VM failed to start (status: stopped). Will retry."
-    out.step(_step(11, "Start VM", "cp_firewall", "cp_firewall", 5.11, result="error", message=message))
+    out.step(_step("Start VM", "cp_firewall", "cp_firewall", 5.11, result="error", message=message))
     out.finished(_report("paused", "cp_firewall", "change_package", message))
     lines = stream.getvalue().splitlines()
     assert lines[1] == "--- ChangePackage: service=5546 vm=2002 status=change_package ---"
@@ -146,7 +145,6 @@ def test_a_run_that_waits_and_resumes_stays_one_block() -> None:
     out.started(RunHeader(1, "5546", None, "deploy", "set_dns_records"))
     out.step(
         _step(
-            1,
             "Clone template",
             "set_dns_records",
             "set_dns_records",
@@ -157,7 +155,7 @@ def test_a_run_that_waits_and_resumes_stays_one_block() -> None:
     )
     out.finished(_report("waiting", "set_dns_records", message="task clone started"))
     out.started(RunHeader(1, "5546", 2002, "deploy", "set_dns_records"))
-    out.step(_step(2, "Clone template", "set_dns_records", "clone", 0.01))
+    out.step(_step("Clone template", "set_dns_records", "clone", 0.01))
     out.finished(_report("waiting", "clone"))
     assert stream.getvalue().splitlines() == [
         "",
@@ -181,7 +179,7 @@ def test_a_run_that_raised_closes_its_block_where_it_stood() -> None:
     stream = StringIO()
     out = CronOutput(stream, Clock())
     out.started(RunHeader(1, "5546", 2002, "deploy", "clone"))
-    out.step(_step(1, "Migrate to target node", "clone", "migrated", 1.0))
+    out.step(_step("Migrate to target node", "clone", "migrated", 1.0))
     out.interrupted(1)
     assert stream.getvalue().splitlines()[-1] == "--- Deploy paused: waiting at [migrated] ---"
 
@@ -190,7 +188,7 @@ def test_a_failed_operation_says_where_it_stopped() -> None:
     stream = StringIO()
     out = CronOutput(stream, Clock())
     out.started(RunHeader(1, "5546", None, "deploy", "new"))
-    out.step(_step(1, "Allocate IP", "new", "error", 0.01, result="error", message="No free IPv4 address."))
+    out.step(_step("Allocate IP", "new", "error", 0.01, result="error", message="No free IPv4 address."))
     out.finished(_report("failed", "error", message="No free IPv4 address."))
     assert stream.getvalue().splitlines()[-1] == "--- Deploy failed: stopped at [error] ---"
 
@@ -224,7 +222,7 @@ def test_every_line_is_flushed_as_it_is_written() -> None:
     out = CronOutput(stream, Clock())
     out.cron_start()
     out.started(RunHeader(1, "5546", 2002, "deploy", "clone"))
-    out.step(_step(1, "Migrate to target node", "clone", "migrated", 1.0))
+    out.step(_step("Migrate to target node", "clone", "migrated", 1.0))
     out.cron_end(1.0)
     assert stream.flushed_at == [1, 2, 3, 4, 5]
 
