@@ -4,7 +4,7 @@ follow (SPEC S5, S11, S12)."""
 from __future__ import annotations
 
 from proxvps.dns import DnsError
-from proxvps.ipam.allocation import PoolExhausted, allocate
+from proxvps.ipam.allocation import PoolExhausted, addresses_of, allocate
 from proxvps.lifecycle import dnsrecords
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.hardware import NO_CHANGE
@@ -17,17 +17,16 @@ def update_addresses(ctx: StepContext) -> Outcome:
     The firewall's IPSet follows in its own step."""
     if ctx.plan.dhcp:
         return Done(NO_CHANGE)
-    before = [address.ip for address in ctx.addresses()]
-    ctx.forget_addresses()
+    before = [address.ip for address in addresses_of(ctx.service)]
     try:
         allocate(ctx.service, 4, ctx.resources.ipv4_count)
         allocate(ctx.service, 6, ctx.resources.ipv6_count)
     except PoolExhausted as error:
         return Failed(str(error), after=300)
-    after = [address.ip for address in ctx.addresses()]
+    after = [address.ip for address in addresses_of(ctx.service)]
     released = [ip for ip in before if ip not in after]
     try:
-        summary = dnsrecords.keep_records(ctx, released=released)
+        summary = dnsrecords.keep_records(ctx.service, released=released)
     except DnsError as error:
         return Done(str(error))
     if after == before and (summary is None or not (summary.changed or summary.errors)):

@@ -2,11 +2,7 @@
 
 Every state change is a conditional UPDATE: it applies only if the service is still in the state the step
 started from and, for the worker, still claimed by this worker. A run whose lease expired (another worker took
-the service over) therefore cannot write over the newer state; it learns it lost and stops. The change and its
-log row are written together or not at all.
-
-It runs once per step, so its statements are built once (`proxvps.statements`) rather than by the ORM on each
-call; on PostgreSQL the change and its log row are one statement (`statements.update_and_insert`).
+the service over) therefore cannot write over the newer state; it learns it lost and stops.
 """
 
 from __future__ import annotations
@@ -14,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
-from proxvps import statements
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import ActionLog, Service
 
@@ -51,25 +47,24 @@ def advance(
         values.setdefault("last_error", message)
     elif to_state != from_state:
         values.setdefault("last_error", "")
-    where: dict[str, Any] = {"pk": service.pk, "state": from_state}
+    rows = Service.objects.filter(pk=service.pk, state=from_state)
     if owner is not None:
-        where["lease_owner"] = owner
-    if log:
-        row = {
-            "operation": operation,
-            "step": step,
-            "from_state": from_state,
-            "to_state": to_state,
-            "started_at": started_at,
-            "duration": round(duration, 3),
-            "result": result,
-            "message": message,
-        }
-        written = statements.update_and_insert(Service, where, values, ActionLog, "service", row)
-    else:
-        written = statements.update(Service, where, values)
-    if written != 1:
-        raise LeaseLostError(f"service {service.pk} changed under this run")
+        rows = rows.filter(lease_owner=owner)
+    with transaction.atomic():
+        if rows.update(**values) != 1:
+            raise LeaseLostError(f"service {service.pk} changed under this run")
+        if log:
+            ActionLog.objects.create(
+                service=service,
+                operation=operation,
+                step=step,
+                from_state=from_state,
+                to_state=to_state,
+                started_at=started_at,
+                duration=round(duration, 3),
+                result=result,
+                message=message,
+            )
     for name, value in values.items():
         setattr(service, name, value)
 

@@ -9,16 +9,17 @@ from django.utils.translation import gettext as _
 from proxvps.domain.cloudinit import CloudInitNetwork, dhcp_network, static_network
 from proxvps.domain.disks import is_cloudinit, is_drive_key
 from proxvps.domain.drives import PropertyString
-from proxvps.ipam.allocation import pool_addresses
+from proxvps.inventory.models import Service
+from proxvps.ipam.allocation import addresses_of, pool_addresses
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Outcome
 
 
-def network_of(ctx: StepContext) -> CloudInitNetwork:
+def network_of(service: Service) -> CloudInitNetwork:
     """ipconfig0 and nameserver from the service's addresses and their pools (DHCP mode: from the network)."""
-    if ctx.plan.dhcp:
+    if service.plan.dhcp:
         return dhcp_network()
-    ipv4, ipv6 = pool_addresses(ctx.addresses())
+    ipv4, ipv6 = pool_addresses(addresses_of(service))
     return static_network(ipv4, ipv6)
 
 
@@ -35,6 +36,6 @@ def cloudinit(ctx: StepContext) -> Outcome:
     if not has_cloudinit_drive(ctx):
         return Done(_("skip - the template has no cloud-init drive"))
     changes: dict[str, str | int] = {"ciuser": ctx.service.username, "cipassword": ctx.service.password}
-    changes.update(network_of(ctx).config())
+    changes.update(network_of(ctx.service).config())
     ctx.write_config(changes)
     return Done()

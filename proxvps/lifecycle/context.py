@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -11,11 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps import statements
 from proxvps.domain.options import Resources, resolve_resources
 from proxvps.inventory.models import OperationRequest, Plan, Server, Service, Template
-from proxvps.ipam.allocation import addresses_of
-from proxvps.ipam.models import Address
 from proxvps.lifecycle.advance import LeaseLostError
 from proxvps.lifecycle.outcomes import Wait
 from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
@@ -65,11 +62,6 @@ class StepContext:
     service: Service
     owner: str | None
     run: PassContext
-    deferred: dict[str, Any] = field(default_factory=dict)
-    """Fields already changed on `service` in memory that go out with the next write of the service (the step's
-    own `record`, or the runner's `advance` of its outcome): the UPID a step just started, or the one a finished
-    task no longer needs. Either write comes before anything else can happen, so nothing is lost, and a step costs
-    one statement fewer."""
 
     @property
     def _config(self) -> VmConfig | None:
@@ -136,27 +128,14 @@ class StepContext:
     # ------------------------------------------------------------ records
 
     def record(self, **fields: Any) -> None:
-        """Write fields of the service now, with those deferred (and the lease condition); raises LeaseLostError if
-        it is not ours."""
-        where: dict[str, Any] = {"pk": self.service.pk}
+        """Write fields of the service now (with the lease condition); raises LeaseLostError if it is not ours."""
+        rows = Service.objects.filter(pk=self.service.pk)
         if self.owner is not None:
-            where["lease_owner"] = self.owner
-        values = {**self.take_deferred(), **fields, "updated_at": timezone.now()}
-        if statements.update(Service, where, values) != 1:
+            rows = rows.filter(lease_owner=self.owner)
+        if rows.update(updated_at=timezone.now(), **fields) != 1:
             raise LeaseLostError(f"service {self.service.pk} is no longer ours")
-        for name, value in values.items():
-            setattr(self.service, name, value)
-
-    def defer(self, **fields: Any) -> None:
-        """Change fields of the service in memory now and in the database with its next write (see `deferred`)."""
-        self.deferred.update(fields)
         for name, value in fields.items():
             setattr(self.service, name, value)
-
-    def take_deferred(self) -> dict[str, Any]:
-        """The deferred fields, for a write that takes them with it."""
-        fields, self.deferred = self.deferred, {}
-        return fields
 
     def remember(self, **params: Any) -> None:
         """Add parameters to the running request: what a later step needs and a crash must not lose (the MAC of
@@ -164,19 +143,6 @@ class StepContext:
         request = self.request
         request.params = {**request.params, **params}
         OperationRequest.objects.filter(pk=request.pk).update(params=request.params)
-
-    # ------------------------------------------------------------ addresses
-
-    def addresses(self) -> list[Address]:
-        """The service's addresses, IPv4 first, primary first (see `addresses_of`), read once per pass: four steps
-        of a deploy read them, and only the service's own allocation changes them (it calls `forget_addresses`)."""
-        known = self.run.addresses.get(self.service.pk)
-        if known is None:
-            known = self.run.addresses[self.service.pk] = addresses_of(self.service)
-        return known
-
-    def forget_addresses(self) -> None:
-        self.run.addresses.pop(self.service.pk, None)
 
     # ------------------------------------------------------------ the VM
 
@@ -225,7 +191,7 @@ class StepContext:
         result = self.client.task_result(TaskRef.from_upid(self.service.task_upid))
         if result is None:
             return Wait(_("waiting for task %(what)s") % {"what": what}, after=task_poll_seconds())
-        self.defer(task_upid="")
+        self.record(task_upid="")
         return result
 
     def task_age(self) -> float:
@@ -234,9 +200,9 @@ class StepContext:
         return (timezone.now() - started).total_seconds() if self.service.task_upid and started else 0.0
 
     def start(self, begin: Callable[[], TaskRef], what: str) -> Wait:
-        """The start half: start the task; its UPID and start time are written with the Wait this returns, which the
-        runner records before anything else, so a crash right after it finds the task on the next pass. Nothing
-        sleeps: the worker comes back after the poll interval."""
+        """The start half: start the task and record its UPID and start time before anything else, so a crash
+        right after it finds the task on the next pass. Nothing sleeps: the worker comes back after the poll
+        interval."""
         ref = begin()
-        self.defer(task_upid=ref.upid, step_started_at=timezone.now())
+        self.record(task_upid=ref.upid, step_started_at=timezone.now())
         return Wait(_("task %(what)s started") % {"what": what}, after=task_poll_seconds(), started=True)

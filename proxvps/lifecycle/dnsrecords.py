@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from proxvps.domain.reverse import ptr_name
 from proxvps.domain.transitions import DNS_SYNC
 from proxvps.encryption import DecryptionError
 from proxvps.inventory.models import OperationRequest, Service
+from proxvps.ipam.allocation import addresses_of
 from proxvps.ipam.models import DnsZone
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Outcome
@@ -89,12 +90,12 @@ def _family(ip: str) -> int:
 
 
 def plan_work(
-    hostname: str, addresses: Sequence[str], zones: Mapping[str, DnsZone], released: Sequence[str] = ()
+    hostname: str, addresses: Sequence[str], released: Sequence[str] = ()
 ) -> tuple[list[ZoneWork], list[str]]:
-    """The record sets per zone of `zones` (the enabled ones, by name) for `hostname` and its `addresses`, and the
-    names no zone holds.
+    """The record sets per enabled zone for `hostname` and its `addresses`, and the names no zone holds.
 
     `released` are addresses the service just gave up (a smaller package): their PTRs naming the hostname go."""
+    zones = {zone.name: zone for zone in DnsZone.objects.filter(enabled=True).defer("credentials")}
     work: dict[str, ZoneWork] = {}
     unzoned: list[str] = []
 
@@ -169,16 +170,14 @@ def _tally(summary: Summary, work: ZoneWork, result: ZoneResult, *, removing: bo
     summary.zones.append(_zone_message(result))
 
 
-def keep_records(ctx: StepContext, *, released: Sequence[str] = (), removing: bool = False) -> Summary | None:
-    """Make the enabled zones hold the service's records for its addresses (or, `removing`, none of them); None
-    when no zone holds any of its names or the service has no hostname. Never raises for a provider's failure: the
-    summary says what failed.
+def keep_records(service: Service, *, released: Sequence[str] = (), removing: bool = False) -> Summary | None:
+    """Make the zones hold the service's records (or, `removing`, none of them); None when no zone holds any of
+    its names or the service has no hostname. Never raises for a provider's failure: the summary says what failed.
     """
-    service = ctx.service
     if not service.hostname:
         return None
-    addresses = [address.ip for address in ctx.addresses()]
-    work, unzoned = plan_work(service.hostname, addresses, ctx.run.dns_zones(), released)
+    addresses = [address.ip for address in addresses_of(service)]
+    work, unzoned = plan_work(service.hostname, addresses, released)
     if not work:
         return None
     summary = Summary()
@@ -195,7 +194,7 @@ def _outcome(ctx: StepContext, *, removing: bool) -> Outcome:
     if ctx.plan.dhcp:
         return Done(_("skip - DHCP mode"))
     try:
-        summary = keep_records(ctx, removing=removing)
+        summary = keep_records(ctx.service, removing=removing)
     except DnsError as error:  # a hostname no DNS name can be: said, not blocking
         return Done(_("DNS records not set: %(error)s") % {"error": error})
     return Done(no_zone()) if summary is None else Done(str(summary))

@@ -7,6 +7,7 @@ import logging
 from django.utils.translation import gettext as _
 
 from proxvps.domain.network import KEEP, Keep, NetDevice
+from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.hardware import NO_CHANGE
 from proxvps.lifecycle.outcomes import Done, Outcome
@@ -21,7 +22,7 @@ IPSET = "ipfilter-net0"
 
 def _bridge_and_vlan(ctx: StepContext) -> tuple[str, int | None]:
     """The primary address's pool decides bridge and VLAN; the plan's values apply where the pool sets none."""
-    addresses = [] if ctx.plan.dhcp else ctx.addresses()
+    addresses = [] if ctx.plan.dhcp else addresses_of(ctx.service)
     pool = addresses[0].pool if addresses else None
     bridge = (pool.bridge if pool else "") or ctx.plan.bridge
     vlan = (pool.vlan if pool else None) or ctx.plan.vlan
@@ -106,7 +107,7 @@ def firewall(ctx: StepContext) -> Outcome:
     wanted = wanted_firewall(ctx)
     fw.set_options(node, vmid, wanted)
     if wanted.ipfilter:
-        _sync_ipset(ctx, {address.ip for address in ctx.addresses()})
+        _sync_ipset(ctx, {address.ip for address in addresses_of(ctx.service)})
     return Done()
 
 

@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import TypeVar
 
-from django.db.models import Model
-
-from proxvps import statements
 from proxvps.inventory.connect import client_for
-from proxvps.inventory.models import Plan, Server, ServerGroup, Template
-from proxvps.ipam.models import Address, DnsZone
+from proxvps.inventory.models import Server
 from proxvps.proxmox import NodeResource, ProxmoxClient, Resource, StorageResource, VmConfig, VmResource
 
 SNAPSHOT_MAX_AGE = 15.0
-M = TypeVar("M", bound=Model)
 
 
 class ClusterSnapshot:
@@ -59,57 +53,9 @@ class PassContext:
     def __init__(self) -> None:
         self._clients: dict[int, ProxmoxClient] = {}
         self._snapshots: dict[int, ClusterSnapshot] = {}
-        self._rows: dict[tuple[type[Model], int], Model] = {}
-        self._group_servers: dict[int, list[Server]] = {}
-        self._dns_zones: dict[str, DnsZone] | None = None
-        self.addresses: dict[int, list[Address]] = {}
-        """Per service, its addresses as `addresses_of` reads them: only its own allocation changes them, and that
-        forgets them (see StepContext.addresses)."""
-        self.vmid_floor: dict[int, int] = {}
-        """Per server, an id below which this pass found every VMID taken: the next reservation looks from there
-        instead of reading the server's reserved ids again from the first. An id freed meanwhile is found again by
-        the next pass."""
         self.configs: dict[int, VmConfig] = {}
         """Per service, the VM config as this pass knows it: a service is claimed by one worker, so between its own
         writes nobody but staff changes it; polls within the pass need not read it again."""
-
-    def _row(self, model: type[M], pk: int) -> M:
-        """The row as this pass first read it: the services of one plan share one read, and a row edited meanwhile
-        counts from the next pass on (as the pass's clients do for servers)."""
-        key = (model, pk)
-        if key not in self._rows:
-            self._rows[key] = statements.load(model, pk)
-        row = self._rows[key]
-        assert isinstance(row, model)
-        return row
-
-    def plan(self, pk: int) -> Plan:
-        """The plan with its template and server group (see `_row`)."""
-        fresh = (Plan, pk) not in self._rows
-        plan = self._row(Plan, pk)
-        if fresh:
-            plan.template = self.template(plan.template_id) if plan.template_id is not None else None
-            if plan.server_group_id is not None:
-                plan.server_group = self._row(ServerGroup, plan.server_group_id)
-        return plan
-
-    def server(self, pk: int) -> Server:
-        return self._row(Server, pk)
-
-    def template(self, pk: int) -> Template:
-        return self._row(Template, pk)
-
-    def group_servers(self, group: ServerGroup) -> list[Server]:
-        """The group's enabled servers, by key, as this pass first read them (see `_row`)."""
-        if group.pk not in self._group_servers:
-            self._group_servers[group.pk] = list(group.servers.filter(enabled=True).order_by("pk"))
-        return self._group_servers[group.pk]
-
-    def dns_zones(self) -> dict[str, DnsZone]:
-        """The enabled DNS zones by name, their keys left unread until a zone is used (see `_row`)."""
-        if self._dns_zones is None:
-            self._dns_zones = {zone.name: zone for zone in DnsZone.objects.filter(enabled=True).defer("credentials")}
-        return self._dns_zones
 
     def client(self, server: Server) -> ProxmoxClient:
         if server.pk not in self._clients:

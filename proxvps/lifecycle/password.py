@@ -13,6 +13,7 @@ from proxvps.domain import states
 from proxvps.domain.transitions import RESET_PASSWORD
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import OperationRequest, Service
+from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle import cloudinit, power
 from proxvps.lifecycle.cloudinit import config_has_cloudinit_drive
 from proxvps.lifecycle.context import StepContext
@@ -86,7 +87,7 @@ def verify_running_and_email_password(ctx: StepContext) -> Outcome:
         ctx.service.client_email,
         key=f"password_reset:{ctx.request.pk}",
         hostname=ctx.service.hostname,
-        addresses=[address.ip for address in ctx.addresses()],
+        addresses=[address.ip for address in addresses_of(ctx.service)],
         username=ctx.service.username,
         password=ctx.service.password,
     )

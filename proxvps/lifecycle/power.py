@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle import hardware, networking
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
@@ -92,7 +93,7 @@ def verify_running_and_email(ctx: StepContext) -> Outcome:
             ctx.service.client_email,
             key=f"vm_ready:{ctx.request.pk}",
             hostname=ctx.service.hostname,
-            addresses=[address.ip for address in ctx.addresses()],
+            addresses=[address.ip for address in addresses_of(ctx.service)],
             username=ctx.service.username,
             password=ctx.service.password,
         )

@@ -29,10 +29,8 @@ def _choose_server(ctx: StepContext) -> Server | Failed:
             _("The plan %(plan)s has no server group; choose one in its settings.") % {"plan": ctx.plan},
             retryable=False,
         )
-    servers = ctx.run.group_servers(group)
-    server: Server | None = servers[0] if servers else None
-    if len(servers) > 1:  # the one with the fewest services; a group of one needs no count
-        server = group.servers.filter(enabled=True).annotate(load=Count("services")).order_by("load", "pk").first()
+    servers = group.servers.filter(enabled=True).annotate(load=Count("services")).order_by("load", "pk")
+    server = servers.first()
     if server is None:
         return Failed(
             _("The server group %(group)s has no enabled server; add one to the group.") % {"group": group},
@@ -53,7 +51,6 @@ def allocate_ip(ctx: StepContext) -> Outcome:
         ctx.record(server=chosen)
     if ctx.plan.dhcp:
         return Done(_("skip - DHCP mode"))
-    ctx.forget_addresses()
     try:
         allocate(ctx.service, 4, ctx.resources.ipv4_count)
         allocate(ctx.service, 6, ctx.resources.ipv6_count)

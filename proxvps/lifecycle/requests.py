@@ -23,7 +23,6 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps import statements
 from proxvps.domain.transitions import ACTIVE_STATES, OPERATIONS, Operation, operation_for
 from proxvps.inventory.choices import RequestStatus, StepResult
 from proxvps.inventory.connect import client_for
@@ -198,16 +197,14 @@ def complete(service: Service) -> Operation | None:
     """The service's operation reached its end: mark its request done and start the next waiting one that may
     start from here (refusing, with the reason, those that may not). Returns the operation now in flight."""
     with transaction.atomic():
-        locked = statements.load(Service, service.pk, for_update=True)
+        locked = Service.objects.select_for_update().get(pk=service.pk)
         if locked.request_id is not None:
-            statements.update(
-                OperationRequest,
-                {"pk": locked.request_id, "status": RequestStatus.STARTED},
-                {"status": RequestStatus.DONE, "finished_at": timezone.now()},
+            OperationRequest.objects.filter(pk=locked.request_id, status=RequestStatus.STARTED).update(
+                status=RequestStatus.DONE, finished_at=timezone.now()
             )
         current = operation_for(locked.state)
         if current is None:
-            for request in statements.select(OperationRequest, {"service": locked, "status": RequestStatus.PENDING}):
+            for request in OperationRequest.objects.filter(service=locked, status=RequestStatus.PENDING):
                 operation = OPERATIONS[request.operation]
                 if locked.state in operation.done_in:
                     request.status = RequestStatus.DONE
@@ -224,7 +221,7 @@ def complete(service: Service) -> Operation | None:
                     }
                 request.finished_at = timezone.now()
                 request.save(update_fields=["status", "finished_at", "message"])
-    statements.refresh(service)
+    service.refresh_from_db()
     return current
 
 

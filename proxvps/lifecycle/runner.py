@@ -14,11 +14,10 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps import statements
 from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
-from proxvps.inventory.models import OperationRequest, Service
+from proxvps.inventory.models import Service
 from proxvps.lifecycle import (
     addresses,
     backups,
@@ -127,7 +126,7 @@ class _Run:
         self.owner = owner
         self.listener = listener
 
-    def report(self, outcome: RunOutcome, message: str = "", after: float = 0.0) -> RunReport:
+    def report(self, outcome: RunOutcome, message: str = "") -> RunReport:
         report = RunReport(
             service_id=self.service.pk,
             billing_service_id=self.service.billing_service_id,
@@ -135,16 +134,14 @@ class _Run:
             outcome=outcome,
             state=self.service.state,
             message=message,
-            after=after,
         )
         self.listener.finished(report)
         return report
 
-    def tell(self, label: str, result: str, note: str, message: str, source: str, duration: float) -> None:
-        """Report a step to the listener; `label` is the transition's, translated."""
+    def tell(self, transition: Transition, result: str, note: str, message: str, source: str, duration: float) -> None:
         self.listener.step(
             StepReport(
-                label=label,
+                label=_(transition.label),
                 note=note,
                 result=result,  # type: ignore[arg-type]
                 message=message,
@@ -158,79 +155,72 @@ class _Run:
         """Whether the failure stops the operation in its failure state (staff must act) rather than being retried."""
         return not failure.retryable or not self.operation.retries
 
-    def apply(
-        self, transition: Transition, outcome: Outcome, ctx: StepContext, started: datetime, duration: float
-    ) -> bool:
-        """Record the outcome, with the fields the step deferred; True when the run goes on to the next step."""
+    def apply(self, transition: Transition, outcome: Outcome, started: datetime, duration: float) -> bool:
+        """Record the outcome; True when the run goes on to the next step."""
         source = self.service.state
         label = _(transition.label)
-
-        def record(
-            to_state: str, result: str, message: str, next_attempt_at: datetime | None, log: bool = True
-        ) -> None:
+        if isinstance(outcome, Done):
+            result = StepResult.SKIPPED if outcome.skipped else StepResult.SUCCESS
             advance(
                 self.service,
                 owner=self.owner,
                 operation=self.operation.name,
                 step=label,
-                to_state=to_state,
+                to_state=transition.target,
                 result=result,
-                message=message,
+                message=outcome.note,
                 started_at=started,
                 duration=duration,
-                log=log,
-                next_attempt_at=next_attempt_at,
-                **ctx.take_deferred(),
+                next_attempt_at=None,
             )
-
-        if isinstance(outcome, Done):
-            record(transition.target, StepResult.SKIPPED if outcome.skipped else StepResult.SUCCESS, outcome.note, None)
-            self.tell(label, "skipped" if outcome.skipped else "success", outcome.note, "", source, duration)
+            self.tell(transition, "skipped" if outcome.skipped else "success", outcome.note, "", source, duration)
             return True
         if isinstance(outcome, Wait):
-            if outcome.logged or ctx.deferred:
-                # A look that only found the task still running writes nothing: the worker holding the service
-                # knows when to look again, and one that dies leaves it due at once for the next.
-                record(source, StepResult.WAITING, outcome.reason, due_in(outcome.after), log=outcome.logged)
+            advance(
+                self.service,
+                owner=self.owner,
+                operation=self.operation.name,
+                step=label,
+                to_state=source,
+                result=StepResult.WAITING,
+                message=outcome.reason,
+                started_at=started,
+                duration=duration,
+                log=outcome.logged,
+                next_attempt_at=due_in(outcome.after),
+            )
             if outcome.logged:
                 # A line when the task starts and a heartbeat in a long wait; not one per look, which would flood a
                 # long migration's log.
-                self.tell(label, "waiting", "", outcome.reason, source, duration)
+                self.tell(transition, "waiting", "", outcome.reason, source, duration)
             return False
         final = self.final(outcome)
-        retry_at = None if final else due_in(retry_delay(outcome))
-        record(self.operation.failure_state if final else source, StepResult.ERROR, outcome.message, retry_at)
-        self.tell(label, "error", "", outcome.message, source, duration)
+        advance(
+            self.service,
+            owner=self.owner,
+            operation=self.operation.name,
+            step=label,
+            to_state=self.operation.failure_state if final else source,
+            result=StepResult.ERROR,
+            message=outcome.message,
+            started_at=started,
+            duration=duration,
+            next_attempt_at=None if final else due_in(retry_delay(outcome)),
+        )
+        self.tell(transition, "error", "", outcome.message, source, duration)
         return False
 
 
-def load_service(service_id: int, ctx: PassContext) -> Service:
-    """The service with what its steps read: its request, and its plan, server and template as the pass holds
-    them (read once per pass however many services share them)."""
-    service = statements.load(Service, service_id)
-    service.plan = ctx.plan(service.plan_id)
-    if service.server_id is not None:
-        service.server = ctx.server(service.server_id)
-    if service.template_id is not None:
-        service.template = ctx.template(service.template_id)
-    if service.request_id is not None:
-        service.request = statements.load(OperationRequest, service.request_id)
-    return service
-
-
-def process_service(
-    service_id: int, owner: str, listener: RunListener, ctx: PassContext, service: Service | None = None
-) -> RunReport:
+def process_service(service_id: int, owner: str, listener: RunListener, ctx: PassContext) -> RunReport:
     """Run the service's state machine from where it stands until it completes, must wait, or fails; when an
     operation completes and another request waits for the service, that one starts and runs on in the same run.
 
     The caller holds the service's lease (lease_owner == owner); every state change is a conditional UPDATE on
-    it, so a run whose lease was lost stops. Sets next_attempt_at when it must retry, and when a wait was worth
-    recording; a waiting report says in `after` when to look again. `service` is the service as the caller holds
-    it from its run before (loaded when None); the run updates it in place.
+    it, so a run whose lease was lost stops. Sets next_attempt_at when it must wait or retry.
     """
-    if service is None:
-        service = load_service(service_id, ctx)
+    service = Service.objects.select_related(
+        "plan", "plan__template", "plan__server_group", "server", "template", "request"
+    ).get(pk=service_id)
     operation = operation_for(service.state)
     if operation is None or service.lease_owner != owner:
         name = operation.name if operation else ""
@@ -244,9 +234,9 @@ def process_service(
             while (transition := operation.next(service.state)) is not None:
                 started, clock = timezone.now(), perf_counter()
                 outcome = _run_step(STEPS[transition.step], step_ctx)
-                if not run.apply(transition, outcome, step_ctx, started, perf_counter() - clock):
+                if not run.apply(transition, outcome, started, perf_counter() - clock):
                     if isinstance(outcome, Wait):
-                        return run.report("waiting", outcome.reason, after=outcome.after)
+                        return run.report("waiting", outcome.reason)
                     assert isinstance(outcome, Failed)
                     if run.final(outcome):
                         # The requests that waited start now if they may start from where this one stopped (a

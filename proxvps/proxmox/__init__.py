@@ -1,4 +1,4 @@
-"""The Proxmox VE adapter: a typed client over HTTPS, its task types and its errors.
+"""The Proxmox VE adapter: a typed client over httpx, its task types and its errors.
 
 Nothing outside this package talks to Proxmox, and nothing here imports a proxvps app.
 """

@@ -1,22 +1,24 @@
-"""How we reach one Proxmox cluster: its settings, the TLS trust, and the HTTPS connection.
+"""How we reach one Proxmox cluster: its settings, the TLS trust, and the httpx transport.
 
 Trust is either a CA file (chain and host name checked by `ssl`) or a pinned SHA-256 fingerprint of the
-server's certificate, which is what a self-signed PVE install offers. A pin is checked right after the TLS
-handshake, before a single byte of a request is written, so a man in the middle never sees the API token. With
-neither, the system's trusted CAs apply (a PVE behind a public certificate).
+server's certificate, which is what a self-signed PVE install offers. A pin is checked in the network stream
+right after the TLS handshake, before httpx writes a single byte of the request, so a man in the middle
+never sees the API token. With neither, the system's trusted CAs apply (a PVE behind a public certificate).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import socket
 import ssl
+import typing
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httptools
+import httpcore
+import httpx
 from django.utils.translation import gettext as _
 
 from proxvps import redaction
@@ -24,8 +26,6 @@ from proxvps.proxmox.errors import ProxmoxConfigError, ProxmoxTLSError
 
 DEFAULT_PORT = 8006
 API_PATH = "/api2/json"
-READ_SIZE = 65536
-"""Bytes asked of the socket at a time: most answers arrive in one read."""
 _HEX_PAIRS = re.compile(r"[0-9A-F]{64}")
 
 
@@ -90,6 +90,15 @@ class ProxmoxSettings:
         """`host:port`, for messages."""
         return urlsplit(self.url).netloc
 
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            connect=self.connect_timeout,
+            read=self.read_timeout,
+            write=self.read_timeout,
+            pool=self.connect_timeout,
+        )
+
 
 def normalize_url(url: str) -> str:
     """`https://host:port` from what an admin types; refuses plain http (the token would travel in clear)."""
@@ -124,109 +133,98 @@ def ssl_context(settings: ProxmoxSettings) -> ssl.SSLContext:
         ) from exc
 
 
-@dataclass(frozen=True)
-class Answer:
-    """One HTTP response as it arrived: status, reason phrase and body (chunked transfer already decoded)."""
+class PinnedStream(httpcore.NetworkStream):
+    """A TCP stream whose TLS upgrade fails unless the peer certificate has the pinned fingerprint."""
 
-    status: int
-    reason: str
-    body: bytes
+    def __init__(self, inner: httpcore.NetworkStream, fingerprint: str) -> None:
+        self._inner = inner
+        self._fingerprint = fingerprint
 
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, timeout)
 
-class ConnectionClosedError(ConnectionError):
-    """The server closed the connection before its answer was complete."""
-
-    def __init__(self) -> None:
-        super().__init__(_("the server closed the connection"))
-
-
-class _Reading:
-    """The callbacks httptools' parser calls as it reads one response: the reason phrase, whether the connection
-    stays open (asked once the headers are in: the parser resets when the message ends), the body in pieces, and
-    its end."""
-
-    def __init__(self) -> None:
-        self.parser = httptools.HttpResponseParser(self)
-        self.reason = b""
-        self.keep_alive = False
-        self.body: list[bytes] = []
-        self.complete = False
-
-    def on_status(self, reason: bytes) -> None:
-        self.reason += reason
-
-    def on_headers_complete(self) -> None:
-        self.keep_alive = self.parser.should_keep_alive()
-
-    def on_body(self, body: bytes) -> None:
-        self.body.append(body)
-
-    def on_message_complete(self) -> None:
-        self.complete = True
-
-
-class ProxmoxConnection:
-    """One keep-alive HTTPS connection to the cluster with our TLS trust: the handshake and TCP connect within the
-    connect timeout, every later read within the read timeout, and for a pin the certificate checked before
-    `connect` returns (and so before any request is sent).
-
-    Requests go out as bytes the session composes; answers are read with httptools (llhttp, the parser uvicorn
-    uses), not `http.client`: its header parsing through the `email` package was a third of a request's CPU, and a
-    deploy sends twenty. The connection is closed after an answer that asks for it (`Connection: close`), and on
-    any failure by the session."""
-
-    def __init__(self, settings: ProxmoxSettings) -> None:
-        parts = urlsplit(settings.url)
-        assert parts.hostname is not None  # normalize_url made sure
-        self.host = parts.hostname
-        self.port = parts.port or DEFAULT_PORT
-        self.sock: ssl.SSLSocket | None = None
-        self._context = ssl_context(settings)
-        self._fingerprint = settings.fingerprint
-        self._connect_timeout = settings.connect_timeout
-        self._read_timeout = settings.read_timeout
-
-    def connect(self) -> None:
-        raw = socket.create_connection((self.host, self.port), timeout=self._connect_timeout)
-        try:
-            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.sock = self._context.wrap_socket(raw, server_hostname=self.host)
-        except BaseException:
-            raw.close()
-            raise
-        if self._fingerprint:
-            der = self.sock.getpeercert(True)
-            presented = certificate_fingerprint(der) if der else None
-            if presented != self._fingerprint:
-                self.close()
-                raise ProxmoxTLSError(
-                    _(
-                        "The Proxmox server presented a certificate with fingerprint %(presented)s, "
-                        "but the pinned fingerprint is %(expected)s."
-                    )
-                    % {"presented": presented or _("(none)"), "expected": self._fingerprint},
-                    expected=self._fingerprint,
-                    presented=presented,
-                )
-        self.sock.settimeout(self._read_timeout)
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, timeout)
 
     def close(self) -> None:
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
+        self._inner.close()
 
-    def exchange(self, request: bytes) -> Answer:
-        """Send a whole request and read its whole answer. Raises OSError (ConnectionClosedError when the server
-        hangs up midway, TimeoutError past the read timeout) or httptools.HttpParserError for what is not HTTP."""
-        sock = self.sock
-        assert sock is not None, "connect() first"
-        sock.sendall(request)
-        reading = _Reading()
-        while not reading.complete:
-            data = sock.recv(READ_SIZE)
-            if not data:
-                raise ConnectionClosedError()
-            reading.parser.feed_data(data)
-        if not reading.keep_alive:
-            self.close()
-        return Answer(reading.parser.get_status_code(), reading.reason.decode("latin-1"), b"".join(reading.body))
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.start_tls(ssl_context, server_hostname, timeout)
+        ssl_object = stream.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(True) if ssl_object is not None else None
+        presented = certificate_fingerprint(der) if der else None
+        if presented != self._fingerprint:
+            stream.close()
+            raise ProxmoxTLSError(
+                _(
+                    "The Proxmox server presented a certificate with fingerprint %(presented)s, "
+                    "but the pinned fingerprint is %(expected)s."
+                )
+                % {"presented": presented or _("(none)"), "expected": self._fingerprint},
+                expected=self._fingerprint,
+                presented=presented,
+            )
+        return stream
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+
+class PinnedBackend(httpcore.NetworkBackend):
+    """httpcore's synchronous backend, its streams wrapped in `PinnedStream`."""
+
+    def __init__(self, fingerprint: str) -> None:
+        self._backend = httpcore.SyncBackend()
+        self._fingerprint = fingerprint
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return PinnedStream(stream, self._fingerprint)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class ProxmoxTransport(httpx.HTTPTransport):
+    """httpx's transport with our TLS trust; for a pin, its connection pool uses `PinnedBackend`."""
+
+    def __init__(self, settings: ProxmoxSettings, limits: httpx.Limits | None = None) -> None:
+        context = ssl_context(settings)
+        limits = limits or httpx.Limits(max_connections=10, max_keepalive_connections=5)
+        super().__init__(verify=context, trust_env=False, limits=limits)
+        if settings.fingerprint:
+            self._pool = httpcore.ConnectionPool(
+                ssl_context=context,
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+                network_backend=PinnedBackend(settings.fingerprint),
+            )
+
+
+class TokenAuth(httpx.Auth):
+    """Adds `Authorization: PVEAPIToken=...` to each request; its repr shows the token id only."""
+
+    def __init__(self, token_id: str, secret: str) -> None:
+        self._token_id = token_id
+        self._secret = secret
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"PVEAPIToken={self._token_id}={self._secret}"
+        yield request
+
+    def __repr__(self) -> str:
+        return f"TokenAuth({self._token_id!r})"

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any
 
-from django.db import connections, router
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from proxvps import statements
 from proxvps.inventory.models import Service
 from proxvps.lifecycle.runner import ACTIVE_STATES
 from proxvps.worker.identity import is_dead_here
@@ -27,109 +24,63 @@ LEASE_SECONDS = 300.0
 """How long a claim holds without renewal: longer than any one run of a service's steps."""
 
 
-@lru_cache(maxsize=4)
-def _columns(alias: str) -> dict[str, str]:
-    """The quoted table and columns the claim statements name, from the model's meta."""
-    quote = connections[alias].ops.quote_name
-    names = ("pk", "state", "next_attempt_at", "state_changed_at", "lease_owner", "lease_expires_at")
-    return {"table": quote(Service._meta.db_table)} | {name: quote(statements.column(Service, name)) for name in names}
+def _due(now: datetime) -> Q:
+    return Q(state__in=ACTIVE_STATES) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
 
 
-def _due_sql(alias: str) -> str:
-    """Due and not claimed: the states, then now twice, as parameters (`_due_params`)."""
-    c = _columns(alias)
-    return (
-        f"{c['state']} IN ({', '.join(['%s'] * len(ACTIVE_STATES))})"
-        f" AND ({c['next_attempt_at']} IS NULL OR {c['next_attempt_at']} <= %s)"
-        f" AND ({c['lease_expires_at']} IS NULL OR {c['lease_expires_at']} < %s)"
-    )
-
-
-def _due_params(connection: BaseDatabaseWrapper, now: datetime) -> list[Any]:
-    adapt = connection.ops.adapt_datetimefield_value
-    return [*ACTIVE_STATES, adapt(now), adapt(now)]
-
-
-@lru_cache(maxsize=4)
-def _candidates_sql(alias: str) -> str:
-    """A page (LIMIT, OFFSET) of the due, unclaimed services, oldest due first. Plain SQL, as the claim below: the
-    querysets cost a millisecond of CPU a batch to build, many times what the database spends on them."""
-    c = _columns(alias)
-    order = f"COALESCE({c['next_attempt_at']}, {c['state_changed_at']}), {c['pk']}"
-    return f"SELECT {c['pk']} FROM {c['table']} WHERE {_due_sql(alias)} ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608
-
-
-@lru_cache(maxsize=64)
-def _claim_sql(alias: str, count: int) -> tuple[str, str]:
-    """Claim `count` services by key (owner and expiry, then the keys, then the due parameters), those still due
-    and unclaimed; then read which of them carry our name and expiry (owner, expiry, keys). Not UPDATE ...
-    RETURNING: Django supports SQLite versions without it."""
-    c = _columns(alias)
-    keys = ", ".join(["%s"] * count)
-    claim = (
-        f"UPDATE {c['table']} SET {c['lease_owner']} = %s, {c['lease_expires_at']} = %s"  # noqa: S608 - identifiers
-        f" WHERE {c['pk']} IN ({keys}) AND {_due_sql(alias)}"
-    )
-    won = (
-        f"SELECT {c['pk']} FROM {c['table']} WHERE {c['lease_owner']} = %s AND {c['lease_expires_at']} = %s"  # noqa: S608
-        f" AND {c['pk']} IN ({keys})"
-    )
-    return claim, won
+def _unleased(now: datetime) -> Q:
+    return Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
 
 
 def claim_due(owner: str, limit: int, lease_seconds: float, exclude: Collection[int] = ()) -> list[int]:
     """Claim up to `limit` services that have work, are due and are not claimed (or their claim expired), oldest
-    due first; their ids, in that order. `exclude` leaves out services this pass has already settled: they are
-    skipped as the candidates are read, a page at a time, since few of them are ever due again within a pass."""
+    due first; their ids, in that order. `exclude` leaves out services this pass has already settled."""
     now = timezone.now()
-    alias = router.db_for_write(Service)
-    connection = connections[alias]
-    adapt = connection.ops.adapt_datetimefield_value
-    due = _due_params(connection, now)
-    select = _candidates_sql(alias)
-    wanted: list[int] = []
-    page, offset = 2 * limit, 0
-    with connection.cursor() as cursor:
-        while len(wanted) < limit:
-            cursor.execute(select, [*due, page, offset])
-            rows = [service_id for (service_id,) in cursor.fetchall()]
-            wanted += [service_id for service_id in rows if service_id not in exclude][: limit - len(wanted)]
-            if len(rows) < page:
+    candidates = (
+        Service.objects.filter(_due(now) & _unleased(now))
+        .exclude(pk__in=exclude)
+        .order_by(Coalesce("next_attempt_at", "state_changed_at").asc(), "pk")
+        .values_list("pk", flat=True)
+    )
+    expires = now + timedelta(seconds=lease_seconds)
+    claimed: list[int] = []
+    # Twice the limit: another worker may win some of them between our read and our UPDATE.
+    for service_id in candidates[: limit * 2]:
+        rows = Service.objects.filter(Q(pk=service_id) & _due(now) & _unleased(now))
+        if rows.update(lease_owner=owner, lease_expires_at=expires) == 1:
+            claimed.append(service_id)
+            if len(claimed) == limit:
                 break
-            offset += page
-        if not wanted:
-            return []
-        # One conditional UPDATE for the batch: the database checks the condition again for each row, so a row
-        # another worker claimed between our read and our write is left to it; ours carry our name and this expiry.
-        claim, mine = _claim_sql(alias, len(wanted))
-        lease = [owner, adapt(now + timedelta(seconds=lease_seconds))]
-        cursor.execute(claim, [*lease, *wanted, *due])
-        cursor.execute(mine, [*lease, *wanted])
-        won = {service_id for (service_id,) in cursor.fetchall()}
-    return [service_id for service_id in wanted if service_id in won]
+    return claimed
 
 
 def renew(service_id: int, owner: str, lease_seconds: float) -> bool:
     """Extend our claim; False when the service is no longer ours (it expired and another worker took it)."""
     expires = timezone.now() + timedelta(seconds=lease_seconds)
-    return statements.update(Service, {"pk": service_id, "lease_owner": owner}, {"lease_expires_at": expires}) == 1
+    return Service.objects.filter(pk=service_id, lease_owner=owner).update(lease_expires_at=expires) == 1
 
 
-def keep(service: Service, owner: str, lease_seconds: float) -> bool:
-    """Extend our claim on a service we hold in memory across waits, if it is still ours and unchanged since our
-    last write of it (every change of a service sets its updated_at, and ours set the one we hold): True when the
-    service as we hold it may be run on. One statement, built once, since it runs at every look at a task."""
-    expires = timezone.now() + timedelta(seconds=lease_seconds)
-    where = {"pk": service.pk, "lease_owner": owner, "updated_at": service.updated_at}
-    return statements.update(Service, where, {"lease_expires_at": expires}) == 1
+def release(service_id: int, owner: str) -> None:
+    """Give the service back if it is still ours."""
+    Service.objects.filter(pk=service_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
 
 
-def release(service_id: int, owner: str, due_at: datetime | None = None) -> None:
-    """Give the service back if it is still ours; `due_at`: when it is due again (a task it waits for)."""
-    fields: dict[str, object] = {"lease_owner": "", "lease_expires_at": None}
-    if due_at is not None:
-        fields["next_attempt_at"] = due_at
-    statements.update(Service, {"pk": service_id, "lease_owner": owner}, fields)
+def defer(service_id: int, owner: str, seconds: float) -> None:
+    """Make a service we hold due again only after `seconds`: a run that raised is retried later rather than at
+    once by every worker in turn."""
+    later = timezone.now() + timedelta(seconds=seconds)
+    Service.objects.filter(pk=service_id, lease_owner=owner).update(next_attempt_at=later)
+
+
+def next_due(service_ids: Collection[int]) -> datetime | None:
+    """When the first of these services is due again, among those that still have work and are not claimed by
+    another worker (None: none is)."""
+    now = timezone.now()
+    rows = Service.objects.filter(Q(pk__in=service_ids) & Q(state__in=ACTIVE_STATES) & _unleased(now))
+    if rows.filter(next_attempt_at__isnull=True).exists():
+        return now
+    at: datetime | None = rows.aggregate(at=Min("next_attempt_at"))["at"]
+    return at
 
 
 def free_dead_leases() -> int:
@@ -153,8 +104,5 @@ def free_dead_leases() -> int:
 
 def has_due() -> bool:
     """Whether some service is due and free to claim: the worker loop starts processVirtualMachines then."""
-    alias = router.db_for_read(Service)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(_candidates_sql(alias), [*_due_params(connection, timezone.now()), 1, 0])
-        return cursor.fetchone() is not None
+    now = timezone.now()
+    return Service.objects.filter(_due(now) & _unleased(now)).exists()

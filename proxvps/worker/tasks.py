@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Final
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from proxvps.lifecycle.backup_schedule import due_schedules, run_schedule
 from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
 from proxvps.lifecycle.requests import OrderRefused
-from proxvps.lifecycle.runner import load_service, process_service
+from proxvps.lifecycle.runner import process_service
 from proxvps.lifecycle.snapshots import request_expired_deletes
 from proxvps.mail.outbox import deliver_pending
 from proxvps.proxmox import ProxmoxError, TaskRef
@@ -38,8 +38,6 @@ logger = logging.getLogger(__name__)
 
 BATCH = 10
 """Services claimed at a time: small, so the others stay free for the other workers."""
-HELD = 100
-"""Services one pass holds at most (running or waiting for their tasks); it claims more only below that."""
 POLL = 1.0
 """Longest sleep between two looks for due services while a pass waits for its in-flight operations."""
 
@@ -72,14 +70,11 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
     """Advance every due service's state machine, claiming services in small batches so that several workers
     (on PostgreSQL) share them.
 
-    A step never sleeps: one that started a Proxmox task returns a Wait saying when to look again. The pass keeps
-    the services that wait (their leases and the rows it loaded) and goes round while they come due again within
-    its budget, so a deploy that polls its clone still completes in one pass; the worker sleeps (at most POLL
-    seconds at a time), a step never does. Holding them costs one statement per look (`claims.keep`, which also
-    sees whether anyone changed the service meanwhile) where giving them back and claiming them again cost four.
+    A step never sleeps: one that started a Proxmox task returns a Wait with a short next_attempt_at. The pass
+    keeps going round while such in-flight services come due again within its budget, so a deploy that polls its
+    clone still completes in one pass; the worker sleeps (at most POLL seconds at a time), a step never does.
     A service is run again in the same pass only while it is waiting: one that completed, paused, failed or raised
-    is settled until the next pass. At the end the pass gives back what it still holds, due when it would have
-    looked again.
+    is settled until the next pass.
 
     At the end of the pass the mail outbox is delivered: what a step queued and could not send at once (the SMTP
     server was down, or the process died between the commit and the delivery) goes out then.
@@ -88,100 +83,57 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
     claims.free_dead_leases()
     with PassContext() as ctx:
         books = _ProcessPass(run, ctx)
-        try:
-            while not run.stop.is_set() and time.monotonic() < deadline:
-                due = books.due_now()
-                if due:
-                    for service_id in due:
-                        if run.stop.is_set():
-                            break
-                        books.run_service(service_id)
-                    continue
-                claimed = []
-                if len(books.held) < HELD:
-                    claimed = claims.claim_due(run.owner, BATCH, claims.LEASE_SECONDS, exclude=books.settled)
-                if claimed:
-                    books.hold(claimed)
-                    continue
-                wake = books.next_wake()
-                if wake is None or wake > deadline:
+        while not run.stop.is_set() and time.monotonic() < deadline:
+            claimed = claims.claim_due(run.owner, BATCH, claims.LEASE_SECONDS, exclude=books.settled)
+            if not claimed:
+                wake = claims.next_due(books.in_flight)
+                if wake is None:
                     break
-                run.stop.wait(min(max(wake - time.monotonic(), 0.0), POLL))
-        finally:
-            books.give_back()
+                wait = max((wake - timezone.now()).total_seconds(), 0.05)
+                if time.monotonic() + wait > deadline:
+                    break
+                run.stop.wait(min(wait, POLL))
+                continue
+            pending = list(claimed)
+            try:
+                while pending and not run.stop.is_set():
+                    service_id = pending.pop(0)
+                    try:
+                        if claims.renew(service_id, run.owner, claims.LEASE_SECONDS):
+                            books.run_service(service_id)
+                    finally:
+                        claims.release(service_id, run.owner)
+            finally:
+                for service_id in pending:  # stopping: give back what we will not run
+                    claims.release(service_id, run.owner)
     deliver_pending()
     return books.result()
 
 
-@dataclass
-class _Held:
-    """A service this pass holds the lease of: when to run it next and, once run, the row as the run left it."""
-
-    wake: float
-    service: Service | None = None
-
-
 class _ProcessPass:
     """One processVirtualMachines pass's books: the detail line of each service it ran (the last run's outcome),
-    the services settled for this pass, and those it holds (claimed, to run now or waiting for a Proxmox task)."""
+    the services settled for this pass, and those waiting for a Proxmox task."""
 
     def __init__(self, run: TaskRun, ctx: PassContext) -> None:
         self.run = run
         self.ctx = ctx
         self.lines: dict[int, tuple[str, bool]] = {}
         self.settled: set[int] = set()
-        self.held: dict[int, _Held] = {}
-
-    def hold(self, service_ids: list[int]) -> None:
-        now = time.monotonic()
-        for service_id in service_ids:
-            self.held[service_id] = _Held(wake=now)
-
-    def due_now(self) -> list[int]:
-        """The held services whose time has come, soonest first."""
-        now = time.monotonic()
-        return sorted((sid for sid, held in self.held.items() if held.wake <= now), key=lambda s: self.held[s].wake)
-
-    def next_wake(self) -> float | None:
-        return min((held.wake for held in self.held.values()), default=None)
-
-    def give_back(self) -> None:
-        """Release what the pass still holds; a waiting service is due when the pass would have looked again."""
-        now, wall = time.monotonic(), timezone.now()
-        for service_id, held in self.held.items():
-            later = wall + timedelta(seconds=held.wake - now) if held.service is not None else None
-            claims.release(service_id, self.run.owner, due_at=later)
-        self.held.clear()
-
-    def _settle(self, service_id: int, due_at: datetime | None = None) -> None:
-        """Done with the service for this pass: give it back (due again at `due_at`, when given)."""
-        self.held.pop(service_id, None)
-        self.settled.add(service_id)
-        claims.release(service_id, self.run.owner, due_at=due_at)
+        self.in_flight: set[int] = set()
 
     def run_service(self, service_id: int) -> None:
-        held = self.held[service_id]
-        service = held.service
-        if service is not None and not claims.keep(service, self.run.owner, claims.LEASE_SECONDS):
-            service = None  # changed meanwhile (staff, a request): read it again, if it is still ours
-        if service is None and not claims.renew(service_id, self.run.owner, claims.LEASE_SECONDS):
-            self.held.pop(service_id, None)  # not ours any more: another worker took it over
-            self.settled.add(service_id)
-            return
         try:
-            if service is None:
-                service = load_service(service_id, self.ctx)
-            report = process_service(service_id, self.run.owner, self.run.output, self.ctx, service)
+            report = process_service(service_id, self.run.owner, self.run.output, self.ctx)
         except Exception as error:  # one broken service never stops the pass (SPEC S22)
             self._crashed(service_id, error)
             return
         prefix = f"sid:{report.billing_service_id} action:{report.operation}"
         if report.outcome == "waiting":
-            held.service = service
-            held.wake = time.monotonic() + report.after
+            self.in_flight.add(service_id)
             self.lines[service_id] = (f"{prefix} [waiting] {report.message}".rstrip(), False)
             return
-        self._settle(service_id)
+        self.settled.add(service_id)
+        self.in_flight.discard(service_id)
         if report.outcome == "complete":
             self.lines[service_id] = (f"{prefix} [success]", False)
         elif report.outcome in ("paused", "failed"):
@@ -193,7 +145,9 @@ class _ProcessPass:
         retry = settings.PROXVPS_RETRY_SECONDS
         logger.exception("The run of service %s raised; it is tried again in %ss.", service_id, retry)
         self.run.output.interrupted(service_id)
-        self._settle(service_id, due_at=timezone.now() + timedelta(seconds=retry))
+        claims.defer(service_id, self.run.owner, retry)
+        self.settled.add(service_id)
+        self.in_flight.discard(service_id)
         found = Service.objects.filter(pk=service_id).values_list("billing_service_id", "state").first()
         sid, state = found or (str(service_id), "")
         operation = operation_for(state)

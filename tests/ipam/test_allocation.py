@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
-import ipaddress
-from collections.abc import Callable
-
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 
 from proxvps.domain.cloudinit import static_network
 from proxvps.inventory.models import Server
 from proxvps.ipam import allocation
-from proxvps.ipam.allocation import PoolExhausted, SpanUse, addresses_of, allocate, pool_addresses, release
+from proxvps.ipam.allocation import PoolExhausted, addresses_of, allocate, pool_addresses, release
 from proxvps.ipam.models import Address, Pool, address_key
 from tests.ipam import make_pool
 from tests.ipam.conftest import ServiceFactory
@@ -174,39 +170,18 @@ def test_allocation_needs_the_services_server(v4: Pool, make_service: ServiceFac
         allocate(make_service(), 4, -1)
 
 
-def _offer_of(pool: Pool, *candidates: str) -> Callable[..., allocation.Offer]:
-    """A stand-in for `_first_free` whose candidates were taken by other workers between the survey and the lock."""
-    numbers = [int(ipaddress.ip_address(ip)) for ip in candidates]
-    return lambda survey, wanted: allocation.Offer(pool.pk, numbers)
+def _blind_once(monkeypatch: pytest.MonkeyPatch, calls: list[int], times: int = 1) -> None:
+    """Make the first `times` reads of a span's use see an empty span, as a writer that bypassed the lock would
+    leave it: the insert then meets the unique constraint."""
+    real = allocation._free_in
 
+    def blind(span: allocation.Span, wanted: int) -> list[int]:
+        calls.append(1)
+        if len(calls) <= times:
+            return allocation._take(allocation._free_run(span.first, span.last, span.reserved), wanted)
+        return real(span, wanted)
 
-def test_a_claim_whose_candidates_were_taken_meanwhile_falls_back_to_the_walk(
-    v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    allocate(make_service(), 4, 1)
-    monkeypatch.setattr(allocation, "_first_free", _offer_of(v4, "192.0.2.2"))
-    assert ips(allocate(make_service(), 4, 1)) == ["192.0.2.3"]
-
-
-def test_a_claim_takes_all_the_addresses_it_needs_or_none(
-    v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two candidates of which one is taken: the claim inserts nothing, the walk then finds the lowest two."""
-    allocate(make_service(), 4, 1)
-    monkeypatch.setattr(allocation, "_first_free", _offer_of(v4, "192.0.2.2", "192.0.2.9"))
-    assert ips(allocate(make_service(), 4, 2)) == ["192.0.2.3", "192.0.2.4"]
-
-
-def test_a_claim_rechecks_that_the_service_still_holds_nothing(
-    v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A survey that missed the service's own address (another run for it got there first) claims nothing."""
-    service = make_service()
-    allocate(service, 4, 1)
-    real = allocation._survey
-    monkeypatch.setattr(allocation, "_survey", lambda *args: dataclasses.replace(real(*args), held=0))
-    assert ips(allocate(service, 4, 1)) == ["192.0.2.2"]
-    assert Address.objects.filter(service=service).count() == 1
+    monkeypatch.setattr(allocation, "_free_in", blind)
 
 
 def test_an_insert_refused_by_the_constraint_is_retried_with_the_next_address(
@@ -215,15 +190,7 @@ def test_an_insert_refused_by_the_constraint_is_retried_with_the_next_address(
     """A row the lock did not see (a writer that bypassed it) makes the insert fail; the retry takes the next."""
     allocate(make_service(), 4, 1)
     calls: list[int] = []
-    real = allocation._span_use
-
-    def stale_once(span: allocation.Span) -> SpanUse:
-        use = real(span)
-        calls.append(1)
-        return SpanUse(used=0, top=None) if len(calls) == 1 else use
-
-    monkeypatch.setattr(allocation, "_first_free", lambda survey, wanted: None)  # the general path, whose reads...
-    monkeypatch.setattr(allocation, "_span_use", stale_once)  # ...miss the row the first time
+    _blind_once(monkeypatch, calls)
     assert ips(allocate(make_service(), 4, 1)) == ["192.0.2.3"]
     assert len(calls) == 2
 
@@ -232,21 +199,29 @@ def test_retries_after_refused_inserts_are_bounded(
     v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     allocate(make_service(), 4, 1)
-    monkeypatch.setattr(allocation, "_first_free", lambda survey, wanted: None)
-    monkeypatch.setattr(allocation, "_span_use", lambda span: SpanUse(used=0, top=None))
+    _blind_once(monkeypatch, [], times=allocation.ATTEMPTS)
     with pytest.raises(IntegrityError):
         allocate(make_service(), 4, 1)
     assert Address.objects.count() == 1
 
 
+def test_a_service_that_already_holds_its_addresses_keeps_them_and_gets_no_more(
+    v4: Pool, make_service: ServiceFactory
+) -> None:
+    """The recheck under the lock: a second run for the same service (a retry after a crash) adds nothing."""
+    service = make_service()
+    first = ips(allocate(service, 4, 2))
+    assert ips(allocate(service, 4, 2)) == first
+    assert Address.objects.filter(service=service).count() == 2
+
+
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_claim_commits_on_its_own_and_an_exhausted_pool_changes_nothing(
+def test_outside_a_transaction_an_allocation_commits_on_its_own_and_an_exhausted_pool_changes_nothing(
     server: Server, make_service: ServiceFactory
 ) -> None:
-    """On PostgreSQL, with no transaction open (a worker's step), the claim is a transaction of its own: lock and
-    insert in one request. Asked for more than is left, it inserts nothing and the pool reports exhaustion."""
+    """With no transaction open (a worker's step), an allocation commits on its own. Asked for more than is left,
+    it inserts nothing and the pool reports exhaustion."""
     make_pool(server, "192.0.2.0/29", ("192.0.2.1", "192.0.2.6"), gateway="192.0.2.1")
-    assert allocation._alone() == (connection.vendor == "postgresql")
     services = [make_service() for _ in range(3)]
     assert ips(allocate(services[0], 4, 2)) == ["192.0.2.2", "192.0.2.3"]
     assert ips(allocate(services[1], 4, 2)) == ["192.0.2.4", "192.0.2.5"]

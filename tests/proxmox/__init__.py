@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+import httpx
 from fakepve import schema as pve_schema
 
 from proxvps.proxmox import ProxmoxClient, ProxmoxSettings, TaskRef, TaskResult
-from proxvps.proxmox.session import SentRequest
 
 SCHEMA_REFUSAL = "property is not defined in schema"
 API_PREFIX = "/api2/json"
@@ -34,34 +34,34 @@ def settings_for(info: Any, **changes: Any) -> ProxmoxSettings:
     return ProxmoxSettings(**values)
 
 
-def schema_errors(request: SentRequest) -> dict[str, str]:
+def schema_errors(request: httpx.Request) -> dict[str, str]:
     """What PVE 9's schema says against a request: unknown method or path, or per-parameter errors."""
-    raw, _mark, query = request.target.partition("?")
+    raw = request.url.raw_path.decode().split("?", 1)[0]
     assert raw.startswith(API_PREFIX + "/"), raw
     match = pve_schema.load().match(raw[len(API_PREFIX) :])  # segments still encoded: a volid holds "/"
     if match is None or request.method not in match.methods:
         return {"path": f"{request.method} {raw} is not in the PVE 9 schema"}
     spec = match.methods[request.method].get("parameters") or {}
-    values: dict[str, Any] = dict(parse_qsl(query))
-    values.update(parse_qsl(request.body))
+    values: dict[str, Any] = dict(parse_qsl(request.url.query.decode()))
+    values.update(parse_qsl(request.content.decode()))
     declared = spec.get("properties", {})
     values.update((key, unquote(value)) for key, value in match.params.items() if key in declared)
     return dict(pve_schema.validate(spec, values)[1])
 
 
-def assert_schema_clean(sandbox: Any, sent: list[SentRequest]) -> None:
+def assert_schema_clean(sandbox: Any, sent: list[httpx.Request]) -> None:
     refused = [entry for entry in sandbox.pve.responses if entry[2] == 400 and SCHEMA_REFUSAL in entry[3]]
     assert refused == [], refused
-    invalid = [(r.method, r.target, errors) for r in sent if (errors := schema_errors(r))]
+    invalid = [(r.method, str(r.url), errors) for r in sent if (errors := schema_errors(r))]
     assert invalid == [], invalid
 
 
 @contextlib.contextmanager
 def open_client(sandbox: Any, **changes: Any) -> Iterator[ProxmoxClient]:
     """A client of the sandbox; on exit, checks that every request it sent passed PVE 9's schema."""
-    sent: list[SentRequest] = []
+    sent: list[httpx.Request] = []
     with ProxmoxClient(settings_for(sandbox.info, **changes)) as client:
-        client._session.watchers.append(sent.append)
+        client._session._http.event_hooks["request"].append(sent.append)
         yield client
     assert sent
     assert_schema_clean(sandbox, sent)

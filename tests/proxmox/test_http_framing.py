@@ -183,7 +183,8 @@ def test_requests_share_one_connection_and_carry_the_host_the_token_and_a_form_w
     assert b"Content-Length" not in get
     assert put.split(b"\r\n")[0] == b"PUT /api2/json/nodes/pve1/qemu/100/config HTTP/1.1"
     assert b"\r\nContent-Type: application/x-www-form-urlencoded" in put
-    assert put.endswith(b"\r\nContent-Length: 16\r\n\r\ncores=2&onboot=1")
+    assert b"\r\nContent-Length: 16\r\n" in put
+    assert put.endswith(b"\r\n\r\ncores=2&onboot=1")
     assert served.script.connections == 1, "both requests on one kept-open connection"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from proxvps.proxmox import (
@@ -34,7 +35,6 @@ from proxvps.proxmox import (
     result_of,
 )
 from proxvps.proxmox.errors import api_error
-from proxvps.proxmox.session import SentRequest
 from tests.proxmox import schema_errors
 
 UPID = "UPID:pve1:0001A2B3:0A0B0C0D:6553F100:qmclone:9000:root@pam!proxvps:"
@@ -241,8 +241,8 @@ def test_a_vnc_ticket_keeps_its_secrets_out_of_repr():
 
 
 def test_the_schema_guard_of_these_tests_catches_a_parameter_pve_does_not_define():
-    target = "/api2/json/nodes/pve1/qemu/100/status/start"
+    url = "https://pve.example.com:8006/api2/json/nodes/pve1/qemu/100/status/start"
 
-    assert schema_errors(SentRequest("POST", target, "timeout=30")) == {}
-    assert "bogus" in schema_errors(SentRequest("POST", target, "bogus=1"))
-    assert "path" in schema_errors(SentRequest("GET", target.replace("status/start", "nonsense"), ""))
+    assert schema_errors(httpx.Request("POST", url, data={"timeout": "30"})) == {}
+    assert "bogus" in schema_errors(httpx.Request("POST", url, data={"bogus": "1"}))
+    assert "path" in schema_errors(httpx.Request("GET", url.replace("status/start", "nonsense")))

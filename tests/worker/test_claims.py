@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from proxvps.domain import states
 from proxvps.inventory.models import Plan, Service
-from proxvps.worker.claims import claim_due, free_dead_leases, has_due, release, renew
+from proxvps.worker.claims import claim_due, defer, free_dead_leases, has_due, release, renew
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,8 @@ def test_a_deferred_service_is_not_due_until_its_time(plan: Plan) -> None:
     service = _service(plan, "1")
     assert has_due()
     claim_due("a:1:x", 10, LEASE)
-    release(service.pk, "a:1:x", due_at=timezone.now() + timedelta(seconds=60))
+    defer(service.pk, "a:1:x", 60)
+    release(service.pk, "a:1:x")
     assert not has_due()
     assert claim_due("b:2:y", 10, LEASE) == []
 

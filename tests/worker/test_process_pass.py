@@ -19,7 +19,7 @@ from proxvps.lifecycle.orders import order_service
 from proxvps.lifecycle.reports import RunHeader, RunListener, RunReport, StepReport
 from proxvps.lifecycle.runner import process_service
 from proxvps.lifecycle.terminate import request_terminate
-from proxvps.worker import claims, tasks
+from proxvps.worker import tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -89,10 +89,10 @@ def test_a_run_that_raises_does_not_stop_the_pass_for_the_other_services(plan: P
     settings.PROXVPS_RETRY_SECONDS = 120
     broken, healthy = _order(plan, "5546"), _order(plan, "5547")
 
-    def breaking(service_id, owner, listener, ctx, service=None):
+    def breaking(service_id, owner, listener, ctx):
         if service_id == broken.pk:
             listener = BreaksAfterFirstStep(listener)
-        return process_service(service_id, owner, listener, ctx, service)
+        return process_service(service_id, owner, listener, ctx)
 
     monkeypatch.setattr(tasks, "process_service", breaking)
     lines = _cron()
@@ -132,19 +132,20 @@ def test_a_bad_plan_stops_its_service_in_error_and_the_pass_carries_on_with_the_
 def test_a_service_changed_while_it_waits_for_a_task_is_read_again_before_its_next_step(
     plan: Plan, monkeypatch, sandbox
 ) -> None:
-    """The pass holds a waiting service in memory; one that staff or a request changed meanwhile (here: terminated
-    while its deploy waits for a task) must not go on with the step it had reached."""
+    """A service that staff or a request changed while it waited for a task (here: terminated while its deploy
+    waits) must not go on with the step it had reached."""
     service = _order(plan, "5548")
     held_in: list[str] = []
-    real_keep = claims.keep
+    real = process_service
 
-    def terminate_first(held: Service, owner: str, lease_seconds: float) -> bool:
-        if not held_in:
-            held_in.append(held.state)
-            request_terminate(Service.objects.get(pk=held.pk), requested_by="staff")
-        return real_keep(held, owner, lease_seconds)
+    def terminate_after_first_wait(service_id, owner, listener, ctx):
+        report = real(service_id, owner, listener, ctx)
+        if report.outcome == "waiting" and not held_in:
+            held_in.append(report.state)
+            request_terminate(Service.objects.get(pk=service_id), requested_by="staff")
+        return report
 
-    monkeypatch.setattr(claims, "keep", terminate_first)
+    monkeypatch.setattr(tasks, "process_service", terminate_after_first_wait)
     before = len(sandbox.pve.requests)
     _cron()
     service.refresh_from_db()

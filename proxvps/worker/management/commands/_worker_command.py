@@ -16,7 +16,6 @@ from proxvps.worker.stopping import stop_on_signals
 
 
 class WorkerCommand(BaseCommand):
-    requires_system_checks = []
     """A command that runs task passes; a refusal is one sentence on stderr and an exit status, no traceback."""
 
     @contextmanager
