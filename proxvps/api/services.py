@@ -12,7 +12,7 @@ from proxvps.api.errors import answers
 from proxvps.api.presenters import staff_view, with_details
 from proxvps.api.schemas import ActionLogOut, BillingId, RowId, StaffServiceOut
 from proxvps.api.staff import get_or_404
-from proxvps.domain.states import ALL_STATES
+from proxvps.domain.transitions import ALL_STATES
 from proxvps.inventory.models import ActionLog, Service
 
 router = Router(auth=staff_read_auth, tags=["services"])

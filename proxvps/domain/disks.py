@@ -39,6 +39,7 @@ _BUS_KEY = re.compile(r"(?P<bus>[a-z]+)(?P<index>0|[1-9][0-9]*)")
 _CLOUDINIT_VOLUME = re.compile(rf"(?:^|[:/])(?:vm-[0-9]+-)?cloudinit(?:\.(?:{'|'.join(DISK_FORMATS)}))?\Z")
 # Entries of `boot: order=` are separated like PVE's split_list: semicolons or white space.
 _BOOT_ORDER_SEPARATORS = re.compile(r"[;\s]+")
+_NEW_VOLUME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*:(?:[0-9]+(?:\.[0-9]+)?|cloudinit)")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,13 @@ def is_drive_key(key: str) -> bool:
     """Whether `key` is a config key PVE treats as a drive: ide0-3, sata0-5, scsi0-30, virtio0-15, efidisk0,
     tpmstate0."""
     return key in SPECIAL_DRIVE_KEYS or DriveKey.parse(key) is not None
+
+
+def allocates_volume(key: str, value: str) -> bool:
+    """Whether writing `value` to config key `key` makes Proxmox allocate a volume (`local-lvm:10`,
+    `local-lvm:cloudinit`): the volume id it gets is Proxmox's to choose, so the config then differs from what was
+    written."""
+    return is_drive_key(key) and _NEW_VOLUME.fullmatch(value.split(",", 1)[0]) is not None
 
 
 def drive_volume(drive: PropertyString) -> str | None:

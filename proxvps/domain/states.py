@@ -1,8 +1,9 @@
 """The lifecycle states a service moves through, as named constants.
 
 Each constant is the value stored in `Service.state` and printed in cron output (`clone -> migrated`), so the
-spellings follow the seed's output format. The transition tables and the one function that changes a state live
-in `proxvps.lifecycle`; this module only names the states and groups them.
+spellings follow the seed's output format. The transition tables (`proxvps.domain.transitions`) say which
+operation each state belongs to and in which order; the one function that changes a state lives in
+`proxvps.lifecycle`.
 """
 
 from __future__ import annotations
@@ -144,123 +145,6 @@ REMOVE: Final = "remove"
 ERROR: Final = "error"
 """A step failed in a way a retry cannot fix (missing template, bad plan); staff must act."""
 
-DEPLOY_STATES: Final = (
-    NEW,
-    IP_ALLOCATED,
-    DNS_SET,
-    CLONE,
-    MIGRATED,
-    SET_CPU_RAM,
-    SET_SYSTEM_DISK_SIZE,
-    SET_SYSTEM_DISK_BANDWIDTH,
-    SET_CREATED_ADDITIONAL_DISK,
-    SET_ADDITIONAL_DISK_SIZE,
-    SET_ADDITIONAL_DISK_BANDWIDTH,
-    SET_NETWORK,
-    SET_FIREWALL,
-    SET_CLOUDINIT,
-    STARTING,
-)
-CHANGE_PACKAGE_STATES: Final = (
-    CHANGE_PACKAGE,
-    CP_UPDATE_IP,
-    CP_STOP,
-    CP_CPU_RAM,
-    CP_SYSTEM_DISK_SIZE,
-    CP_SYSTEM_DISK_BANDWIDTH,
-    CP_ADDITIONAL_DISK,
-    CP_ADDITIONAL_DISK_SIZE,
-    CP_ADDITIONAL_DISK_BANDWIDTH,
-    CP_NETWORK,
-    CP_FIREWALL,
-    CP_START,
-)
-SNAPSHOT_STATES: Final = (
-    SNAPSHOT_CREATE,
-    SNAPSHOT_DELETE,
-    SNAPSHOT_ROLLBACK,
-    SR_ROLLBACK,
-    SR_CPU_RAM,
-    SR_SYSTEM_DISK_SIZE,
-    SR_SYSTEM_DISK_BANDWIDTH,
-    SR_ADDITIONAL_DISK,
-    SR_ADDITIONAL_DISK_SIZE,
-    SR_ADDITIONAL_DISK_BANDWIDTH,
-    SR_NETWORK,
-    SR_START,
-)
-BACKUP_STATES: Final = (
-    BACKUP_CREATE,
-    BACKUP_DELETE,
-    BACKUP_RESTORE,
-    RS_STOP,
-    RS_RESTORE,
-    RS_CPU_RAM,
-    RS_SYSTEM_DISK_SIZE,
-    RS_SYSTEM_DISK_BANDWIDTH,
-    RS_ADDITIONAL_DISK,
-    RS_ADDITIONAL_DISK_SIZE,
-    RS_ADDITIONAL_DISK_BANDWIDTH,
-    RS_NETWORK,
-    RS_FIREWALL,
-    RS_START,
-)
-SUSPEND_STATES: Final = (SUSPEND, SUSPEND_SHUTDOWN)
-UNSUSPEND_STATES: Final = (UNSUSPEND, UNSUSPEND_STARTING)
-TERMINATE_STATES: Final = (
-    TERMINATE,
-    TERMINATE_SHUTDOWN,
-    TERMINATE_STOPPED,
-    TERMINATE_BACKUPS_REMOVED,
-    TERMINATE_SNAPSHOTS_REMOVED,
-    TERMINATE_DNS_DELETED,
-    TERMINATE_FIREWALL_REMOVED,
-    TERMINATE_VM_DELETED,
-)
-REINSTALL_STATES: Final = (
-    REINSTALL,
-    RI_STOP,
-    RI_DELETE_SNAPSHOTS,
-    RI_DELETE_VM,
-    RI_CLONE,
-    RI_MIGRATED,
-    RI_CPU_RAM,
-    RI_DNS_DELETED,
-    RI_DNS_SET,
-    RI_SYSTEM_DISK_SIZE,
-    RI_SYSTEM_DISK_BANDWIDTH,
-    RI_ADDITIONAL_DISK,
-    RI_ADDITIONAL_DISK_SIZE,
-    RI_ADDITIONAL_DISK_BANDWIDTH,
-    RI_NETWORK,
-    RI_FIREWALL,
-    RI_CLOUDINIT,
-    RI_START,
-)
-RESET_PASSWORD_STATES: Final = (RESET_PASSWORD, RP_STOP, RP_CLOUDINIT, RP_START)
-ALL_STATES: Final = (
-    *DEPLOY_STATES,
-    READY,
-    *CHANGE_PACKAGE_STATES,
-    *SNAPSHOT_STATES,
-    *BACKUP_STATES,
-    ERROR_RESTORE,
-    *SUSPEND_STATES,
-    *REINSTALL_STATES,
-    *RESET_PASSWORD_STATES,
-    MOUNT_ISO,
-    UNMOUNT_ISO,
-    POWER,
-    DNS_SYNC,
-    SUSPENDED,
-    *UNSUSPEND_STATES,
-    *TERMINATE_STATES,
-    ERROR_TERMINATE,
-    REMOVE,
-    ERROR,
-)
-LOCKED_STATES: Final = frozenset(
-    (*SUSPEND_STATES, SUSPENDED, *UNSUSPEND_STATES, *TERMINATE_STATES, ERROR_TERMINATE, REMOVE)
-)
-"""States in which the client area and the client API refuse the client: suspended (or on the way in or out of
-it), and terminated (the client has left; SPEC S6)."""
+IDLE_STATES: Final = (READY, ERROR_RESTORE, SUSPENDED, ERROR_TERMINATE, REMOVE, ERROR)
+"""The states in which no operation is in flight. The states of each operation, and the groups of them the code
+asks about, are read from the transition tables (`proxvps.domain.transitions`), which are their one source."""

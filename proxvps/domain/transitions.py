@@ -62,8 +62,18 @@ class Operation:
         return self.transitions.index(transition) + 1
 
     @property
-    def states(self) -> frozenset[str]:
-        return frozenset(t.source for t in self.transitions)
+    def states(self) -> tuple[str, ...]:
+        """The states of the operation in flight, in the order its steps run."""
+        return tuple(t.source for t in self.transitions)
+
+    def states_before(self, step: str) -> frozenset[str]:
+        """The states in which the operation has not yet run `step` (that step's source among them): where a new
+        VM still lacks what the step gives it, whatever steps are added or moved before it."""
+        sources = self.states
+        for index, transition in enumerate(self.transitions):
+            if transition.step == step:
+                return frozenset(sources[: index + 1])
+        raise KeyError(f"{self.name} has no step {step!r}")
 
     @property
     def first_state(self) -> str:
@@ -423,3 +433,11 @@ def operation_for(state: str) -> Operation | None:
 
 ACTIVE_STATES: frozenset[str] = frozenset().union(*(op.states for op in OPERATIONS.values()))
 """States in which a service has work for the worker."""
+
+ALL_STATES: tuple[str, ...] = (*(state for op in OPERATIONS.values() for state in op.states), *s.IDLE_STATES)
+
+LOCKED_STATES: frozenset[str] = frozenset(
+    (*SUSPEND.states, s.SUSPENDED, *UNSUSPEND.states, *TERMINATE.states, s.ERROR_TERMINATE, s.REMOVE)
+)
+"""States in which the client area and the client API refuse the client: suspended (or on the way in or out of
+it), and terminated (the client has left; SPEC S6)."""

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from proxvps.domain import states
 from proxvps.domain.naming import DEFAULT_TEMPLATE
+from proxvps.domain.transitions import LOCKED_STATES
 from proxvps.encryption import EncryptedTextField
 from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, RequestStatus, ServiceState, StepResult
 from proxvps.proxmox import ProxmoxConfigError, normalize_fingerprint
@@ -338,7 +339,7 @@ class Service(models.Model):
     def is_locked(self) -> bool:
         """True when the client area and the client API must refuse the client: the service is suspended (or on the
         way in or out of it) or terminated (SPEC S6). Staff and the billing system are not locked out."""
-        return self.state in states.LOCKED_STATES
+        return self.state in LOCKED_STATES
 
 
 class OperationRequest(models.Model):

@@ -8,15 +8,17 @@ from proxvps.ipam.allocation import PoolExhausted, addresses_of, allocate
 from proxvps.lifecycle import dnsrecords
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.hardware import NO_CHANGE
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, skip
+from proxvps.lifecycle.steps import step
 
 
+@step("update_addresses")
 def update_addresses(ctx: StepContext) -> Outcome:
     """Add or release addresses to match the new counts, and keep the DNS records right: A/AAAA as the addresses
     now are, a PTR for each new one, the PTRs of released ones gone. DNS never blocks: its summary is the note.
     The firewall's IPSet follows in its own step."""
     if ctx.plan.dhcp:
-        return Done(NO_CHANGE)
+        return skip(NO_CHANGE)
     before = [address.ip for address in addresses_of(ctx.service)]
     try:
         allocate(ctx.service, 4, ctx.resources.ipv4_count)
@@ -30,5 +32,5 @@ def update_addresses(ctx: StepContext) -> Outcome:
     except DnsError as error:
         return Done(str(error))
     if after == before and (summary is None or not (summary.changed or summary.errors)):
-        return Done(NO_CHANGE)
+        return skip(NO_CHANGE)
     return Done(str(summary or ""))

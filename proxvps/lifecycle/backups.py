@@ -21,9 +21,10 @@ from proxvps.domain.transitions import BACKUP_CREATE, BACKUP_DELETE, BACKUP_REST
 from proxvps.inventory.models import OperationRequest, Service
 from proxvps.lifecycle.context import StepContext, resources_of
 from proxvps.lifecycle.hardware import finished
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait, skip
 from proxvps.lifecycle.power import verify_running
 from proxvps.lifecycle.requests import OrderRefused, checking_vm, open_requests, submit
+from proxvps.lifecycle.steps import step
 from proxvps.mail.messages import send_backup_restored
 from proxvps.proxmox import ProxmoxApiError, ProxmoxClient, TaskResult, Volume
 
@@ -166,6 +167,7 @@ def _job_error(ctx: StepContext, result: TaskResult) -> str:
     return errors[-1].removeprefix("ERROR:").strip() if errors else result.exitstatus
 
 
+@step("create_backup")
 def create_backup(ctx: StepContext) -> Outcome:
     """vzdump of the VM to the plan's backup storage (snapshot mode: a running VM keeps running), tagged as the
     service's. A backup that fails leaves the VM as it was: the operation ends with the reason."""
@@ -184,30 +186,30 @@ def create_backup(ctx: StepContext) -> Outcome:
     )
 
 
+@step("delete_backup")
 def delete_backup(ctx: StepContext) -> Outcome:
     volid = ctx.param("volid")
     pending = ctx.pending("delete backup")
     if pending is not None:
         return finished(pending, _("Delete backup"), retry=False)
     if volid not in {backup.volid for backup in service_backups(ctx.client, ctx.service)}:
-        return Done(_("skip - already deleted"))
+        return skip(_("skip - already deleted"))
     storage = volid.partition(":")[0]
     return ctx.start(lambda: ctx.client.delete_volume(ctx.service.node, storage, volid), "delete backup")
 
 
+@step("restore_backup")
 def restore_backup(ctx: StepContext) -> Outcome:
     """qmrestore of the archive over the VM, same VMID (`force`): its config and disks become the archive's. A
     failure stops the restore in error_restore: Proxmox may have destroyed the old disks already."""
     volid = ctx.param("volid")
     pending = ctx.pending("qmrestore")
-    if isinstance(pending, TaskResult):
-        ctx.forget_config()
-        ctx.run.stale(ctx.server)
     if pending is not None:
         return finished(pending, _("Restore"), retry=False)
     return ctx.start(lambda: ctx.client.restore(ctx.service.node, ctx.vmid, volid, force=True), "qmrestore")
 
 
+@step("verify_running_and_mail_restored")
 def verify_running_and_mail_restored(ctx: StepContext) -> Outcome:
     """The restore's last step: the VM runs, and the client hears of it once (the mail is keyed on the request)."""
     outcome = verify_running(ctx)

@@ -12,7 +12,8 @@ from proxvps.domain.drives import PropertyString
 from proxvps.inventory.models import Service
 from proxvps.ipam.allocation import addresses_of, pool_addresses
 from proxvps.lifecycle.context import StepContext
-from proxvps.lifecycle.outcomes import Done, Outcome
+from proxvps.lifecycle.outcomes import Done, Outcome, skip
+from proxvps.lifecycle.steps import step
 
 
 def network_of(service: Service) -> CloudInitNetwork:
@@ -31,10 +32,11 @@ def has_cloudinit_drive(ctx: StepContext) -> bool:
     return config_has_cloudinit_drive(ctx.config())
 
 
+@step("cloudinit")
 def cloudinit(ctx: StepContext) -> Outcome:
     """Written whole every time (the password cannot be read back to compare): the write is idempotent."""
     if not has_cloudinit_drive(ctx):
-        return Done(_("skip - the template has no cloud-init drive"))
+        return skip(_("skip - the template has no cloud-init drive"))
     changes: dict[str, str | int] = {"ciuser": ctx.service.username, "cipassword": ctx.service.password}
     changes.update(network_of(ctx.service).config())
     ctx.write_config(changes)

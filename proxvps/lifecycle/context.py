@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proxvps.domain.disks import allocates_volume
 from proxvps.domain.options import Resources, resolve_resources
 from proxvps.inventory.models import OperationRequest, Plan, Server, Service, Template
 from proxvps.lifecycle.advance import LeaseLostError
@@ -55,9 +56,14 @@ def task_poll_seconds() -> float:
 @dataclass
 class StepContext:
     """A run's view of a service, shared by its steps. Steps read through it and record through it, so every
-    write carries the lease condition and a lost lease stops the run. The VM's config is read once per pass and
-    kept up to date with our own writes and with the tasks whose outcome we know (a resize); it is read again after
-    the ones whose outcome we cannot predict (a migration, a new volume)."""
+    write carries the lease condition and a lost lease stops the run.
+
+    The VM's config is read through it and kept for the pass, and the rules that keep it true live here, not in
+    the steps: a config write is folded into the kept config, except one that allocates a volume (its volume id is
+    Proxmox's to choose); a started task forgets the config unless its step said what it will change (`expect`),
+    and a failed one forgets it too. A step that says nothing costs a read, never a wrong answer. The cluster's
+    resources (`snapshot`) are a hint at most SNAPSHOT_MAX_AGE old: a step that must know its VM's present state
+    asks Proxmox for it."""
 
     service: Service
     owner: str | None
@@ -146,42 +152,26 @@ class StepContext:
 
     # ------------------------------------------------------------ the VM
 
-    def forget_config(self) -> None:
-        """After a change we cannot predict (a new volume id, a migration), read the config again when next asked."""
-        self._config = None
-
-    def known_config(self) -> VmConfig | None:
-        """The config this pass keeps, without reading it."""
-        return self._config
-
-    def patch_config(self, key: str, value: str) -> None:
-        """Fold a change we know the outcome of (a resize's new size) into the config this pass keeps."""
-        if self._config is not None:
-            entries = dict(self._config.entries)
-            entries[key] = value
-            self._config = VmConfig(entries=entries, digest=None)
-
     def config(self) -> VmConfig:
-        """The VM's config as this run knows it (read from Proxmox on first use and after tasks)."""
+        """The VM's config as this pass knows it (read from Proxmox on first use and after tasks)."""
         if self._config is None:
             self._config = self.client.vm_config(self.service.node, self.vmid)
         return self._config
 
     def write_config(self, changes: Mapping[str, str | int], delete: Sequence[str] = (), force: bool = False) -> None:
         """A synchronous config write (PUT). When the config was just read, its digest guards against a change made
-        meanwhile by someone else; the values we wrote are then folded into the config we keep, so the next step
-        need not read it again. A delete is not predictable (a disk may become unusedN): the config is re-read."""
+        meanwhile by someone else; the values written are then folded into the config kept, so the next step need
+        not read it again. A delete (a disk may become unusedN) or a new volume is not predictable: the config is
+        read again when next asked."""
         known = self._config
         digest = known.digest if known is not None else None
         self.client.update_config(
             self.service.node, self.vmid, changes=changes, delete=delete, digest=digest, force=force
         )
-        if known is None or delete:
+        if known is None or delete or any(allocates_volume(key, str(value)) for key, value in changes.items()):
             self._config = None
             return
-        entries = dict(known.entries)
-        entries.update((key, str(value)) for key, value in changes.items())
-        self._config = VmConfig(entries=entries, digest=None)
+        self._config = known.changed(changes)
 
     def pending(self, what: str) -> TaskResult | Wait | None:
         """The wait half of a start/wait pair: None when no task is pending; Wait while it runs; its TaskResult once
@@ -191,18 +181,29 @@ class StepContext:
         result = self.client.task_result(TaskRef.from_upid(self.service.task_upid))
         if result is None:
             return Wait(_("waiting for task %(what)s") % {"what": what}, after=task_poll_seconds())
-        self.record(task_upid="")
+        self.task_ended(forget_config=not result.ok)
         return result
+
+    def task_ended(self, forget_config: bool = True) -> None:
+        """The pending task is over (its result read, it was stopped, or what it did was seen otherwise): it is
+        forgotten, and with it the config, unless the task's outcome was foreseen (see `start`)."""
+        if self.service.task_upid:
+            self.record(task_upid="")
+        if forget_config:
+            self._config = None
 
     def task_age(self) -> float:
         """Seconds since the pending task was started (0 when none is)."""
         started = self.service.step_started_at
         return (timezone.now() - started).total_seconds() if self.service.task_upid and started else 0.0
 
-    def start(self, begin: Callable[[], TaskRef], what: str) -> Wait:
+    def start(self, begin: Callable[[], TaskRef], what: str, expect: Mapping[str, str] | None = None) -> Wait:
         """The start half: start the task and record its UPID and start time before anything else, so a crash
         right after it finds the task on the next pass. Nothing sleeps: the worker comes back after the poll
-        interval."""
+        interval. `expect`: the config entries the task will leave (a resize's new size), kept instead of reading
+        the config again once it succeeded."""
         ref = begin()
         self.record(task_upid=ref.upid, step_started_at=timezone.now())
+        known = self._config
+        self._config = known.changed(expect) if known is not None and expect is not None else None
         return Wait(_("task %(what)s started") % {"what": what}, after=task_poll_seconds(), started=True)

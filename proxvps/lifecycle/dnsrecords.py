@@ -28,8 +28,9 @@ from proxvps.inventory.models import OperationRequest, Service
 from proxvps.ipam.allocation import addresses_of
 from proxvps.ipam.models import DnsZone
 from proxvps.lifecycle.context import StepContext
-from proxvps.lifecycle.outcomes import Done, Outcome
+from proxvps.lifecycle.outcomes import Done, Outcome, skip
 from proxvps.lifecycle.requests import submit
+from proxvps.lifecycle.steps import step
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def keep_records(service: Service, *, released: Sequence[str] = (), removing: bo
 
 def _outcome(ctx: StepContext, *, removing: bool) -> Outcome:
     if ctx.plan.dhcp:
-        return Done(_("skip - DHCP mode"))
+        return skip(_("skip - DHCP mode"))
     try:
         summary = keep_records(ctx.service, removing=removing)
     except DnsError as error:  # a hostname no DNS name can be: said, not blocking
@@ -200,12 +201,14 @@ def _outcome(ctx: StepContext, *, removing: bool) -> Outcome:
     return Done(no_zone()) if summary is None else Done(str(summary))
 
 
+@step("set_dns_records")
 def set_records(ctx: StepContext) -> Outcome:
     """The DNS step of deploy, reinstall and "Set DNS records": A/AAAA and PTRs as the service's addresses say.
     Never blocks."""
     return _outcome(ctx, removing=False)
 
 
+@step("delete_dns_records")
 def delete_records(ctx: StepContext) -> Outcome:
     """Terminate's and reinstall's DNS step: the service's own records go, other values at its names stay.
     Never blocks."""

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from proxvps.domain import states
 from proxvps.domain.firewall import Direction, Rule, Verdict, parse_policy, parse_rule
+from proxvps.domain.transitions import DEPLOY
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import Server, Service
 from proxvps.proxmox import FirewallOptions, FirewallRule, FirewallRuleSpec, ProxmoxConflictError, VmFirewall
@@ -61,7 +62,7 @@ def _vm(service: Service) -> tuple[Server, str, int]:
         raise FirewallRefused(_("The firewall is not part of this service's plan."))
     if service.state in _GONE:
         raise FirewallRefused(_("This service is terminated: its firewall can no longer be changed."))
-    if service.server is None or service.vmid is None or not service.node or service.state in states.DEPLOY_STATES:
+    if service.server is None or service.vmid is None or not service.node or service.state in DEPLOY.states:
         raise FirewallRefused(_("This service has no VM yet: its firewall can be changed once the VM is deployed."))
     return service.server, service.node, service.vmid
 

@@ -8,7 +8,6 @@ Proxmox cannot shrink disks).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -25,7 +24,8 @@ from proxvps.domain.disks import (
 from proxvps.domain.drives import PropertyString
 from proxvps.domain.sizes import gib, parse_size
 from proxvps.lifecycle.context import StepContext
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait, skip
+from proxvps.lifecycle.steps import step
 from proxvps.proxmox import TaskResult
 
 NO_CHANGE = "skip - no change"
@@ -85,10 +85,11 @@ def cpu_ram_changes(ctx: StepContext) -> dict[str, str | int]:
     return {key: value for key, value in want.items() if config.get(key) != str(value)}
 
 
+@step("set_cpu_ram")
 def set_cpu_ram(ctx: StepContext) -> Outcome:
     changes = cpu_ram_changes(ctx)
     if not changes:
-        return Done(NO_CHANGE)
+        return skip(NO_CHANGE)
     ctx.write_config(changes)
     return Done()
 
@@ -96,13 +97,20 @@ def set_cpu_ram(ctx: StepContext) -> Outcome:
 # ------------------------------------------------------------------ disk sizes
 
 
-def _grow_to(ctx: StepContext, key: str, have: int | None, want_gb: int, what: str) -> Outcome:
-    want = gib(want_gb)
+def _grow_to(ctx: StepContext, disk: Disk, want_gb: int) -> Outcome:
+    """Start the resize of `disk` to `want_gb`; the drive line it leaves is known, so the config need not be read
+    again for it."""
+    have, want = disk.size_bytes, gib(want_gb)
     if have is not None and have > want:
-        return Done(SHRINK)
+        return skip(SHRINK)
     if have == want:
-        return Done(NO_CHANGE)
-    return ctx.start(lambda: ctx.client.resize(ctx.service.node, ctx.vmid, key, f"{want_gb}G"), what)
+        return skip(NO_CHANGE)
+    size = f"{want_gb}G"
+    return ctx.start(
+        lambda: ctx.client.resize(ctx.service.node, ctx.vmid, disk.key, size),
+        "resize",
+        expect={disk.key: disk.drive.with_options(size=size).render()},
+    )
 
 
 def system_disk_grows(ctx: StepContext) -> bool:
@@ -110,28 +118,17 @@ def system_disk_grows(ctx: StepContext) -> bool:
     return have is None or have < gib(ctx.resources.system_disk_gb)
 
 
-def _resized(ctx: StepContext, pending: TaskResult | Wait, find: Callable[[], Disk | None], size_gb: int) -> Outcome:
-    """The end of a resize: on success the drive's new size is known, so a config this pass keeps is patched
-    rather than read again (and none is read just for this)."""
-    outcome = finished(pending, _("Resize"))
-    if isinstance(outcome, Done) and ctx.known_config() is not None:
-        disk = find()
-        if disk is not None:
-            ctx.patch_config(disk.key, disk.drive.with_options(size=f"{size_gb}G").render())
-    return outcome
-
-
 def _system(ctx: StepContext) -> Disk:
     found = system_disk(ctx)
     return Disk(found.key, found.options)
 
 
+@step("resize_system_disk")
 def resize_system_disk(ctx: StepContext) -> Outcome:
     pending = ctx.pending("resize")
     if pending is not None:
-        return _resized(ctx, pending, lambda: _system(ctx), ctx.resources.system_disk_gb)
-    disk = system_disk(ctx)
-    return _grow_to(ctx, disk.key, disk.size_bytes, ctx.resources.system_disk_gb, "resize")
+        return finished(pending, _("Resize"))
+    return _grow_to(ctx, _system(ctx), ctx.resources.system_disk_gb)
 
 
 def additional_disk_changes(ctx: StepContext) -> bool:
@@ -145,6 +142,7 @@ def additional_disk_changes(ctx: StepContext) -> bool:
     return have is None or have < gib(want)
 
 
+@step("additional_disk")
 def create_or_delete_additional_disk(ctx: StepContext) -> Outcome:
     """Create the additional disk, or delete it and purge its volume when the plan says 0 (SPEC S5).
 
@@ -155,11 +153,11 @@ def create_or_delete_additional_disk(ctx: StepContext) -> Outcome:
     disk = additional_disk(ctx)
     if want == 0:
         if disk is None:
-            return Done(_("skip - no additional disk"))
+            return skip(_("skip - no additional disk"))
         ctx.write_config({}, delete=[disk.key], force=True)
         return Done(_("deleted %(key)s and its volume") % {"key": disk.key})
     if disk is not None:
-        return Done(_("skip - already present"))
+        return skip(_("skip - already present"))
     system = system_disk(ctx)
     key = free_drive_key(ctx.config(), system.key.rstrip("0123456789"))
     if key is None:
@@ -169,18 +167,18 @@ def create_or_delete_additional_disk(ctx: StepContext) -> Outcome:
     if storage == system.storage_id:
         value = value.with_options(format=disk_format(system.volume_id))
     ctx.write_config({key: value.render()})
-    ctx.forget_config()
     return Done()
 
 
+@step("resize_additional_disk")
 def resize_additional_disk(ctx: StepContext) -> Outcome:
     pending = ctx.pending("resize")
     if pending is not None:
-        return _resized(ctx, pending, lambda: additional_disk(ctx), ctx.resources.additional_disk_gb)
+        return finished(pending, _("Resize"))
     disk = additional_disk(ctx)
     if disk is None:
-        return Done(_("skip - no additional disk"))
-    return _grow_to(ctx, disk.key, disk.size_bytes, ctx.resources.additional_disk_gb, "resize")
+        return skip(_("skip - no additional disk"))
+    return _grow_to(ctx, disk, ctx.resources.additional_disk_gb)
 
 
 # ------------------------------------------------------------------ I/O limits
@@ -220,20 +218,22 @@ def additional_io_change(ctx: StepContext) -> dict[str, str | int]:
     )
 
 
+@step("system_disk_io")
 def system_disk_io(ctx: StepContext) -> Outcome:
     """Limits on the system disk; no API call at all when nothing changes (all four 0 and none set)."""
     change = system_io_change(ctx)
     if not change:
-        return Done(NO_CHANGE)
+        return skip(NO_CHANGE)
     ctx.write_config(change)
     return Done()
 
 
+@step("additional_disk_io")
 def additional_disk_io(ctx: StepContext) -> Outcome:
     if additional_disk(ctx) is None:
-        return Done(_("skip - no additional disk"))
+        return skip(_("skip - no additional disk"))
     change = additional_io_change(ctx)
     if not change:
-        return Done(NO_CHANGE)
+        return skip(NO_CHANGE)
     ctx.write_config(change)
     return Done()

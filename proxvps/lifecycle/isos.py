@@ -21,8 +21,9 @@ from proxvps.domain.transitions import MOUNT_ISO, UNMOUNT_ISO
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import OperationRequest, Service
 from proxvps.lifecycle.context import StepContext
-from proxvps.lifecycle.outcomes import Done, Outcome
+from proxvps.lifecycle.outcomes import Done, Outcome, skip
 from proxvps.lifecycle.requests import OrderRefused, submit
+from proxvps.lifecycle.steps import step
 from proxvps.proxmox import ProxmoxError, VmConfig
 
 EMPTY = "none"
@@ -86,7 +87,6 @@ def request_unmount_iso(service: Service, *, requested_by: str = "") -> Operatio
 
 def _next_config(ctx: StepContext) -> VmConfig:
     """The config as the VM's next start will have it: a CD-ROM drive added to the running VM counts."""
-    ctx.forget_config()  # the writes below carry no digest of a config read before
     return ctx.client.vm_next_config(ctx.service.node, ctx.vmid)
 
 
@@ -102,13 +102,14 @@ def _holding(drive: PropertyString, volume: str) -> str:
     return PropertyString(volume, drive.without("file", "volume", "size").options).with_options(media="cdrom").render()
 
 
+@step("mount_iso")
 def mount_iso(ctx: StepContext) -> Outcome:
     """Put the request's image in the CD-ROM drive (made if the VM has none), other options of the drive kept."""
     volid = str(ctx.request.params["volid"])
     config = _next_config(ctx)
     key = cdrom_key(config)
     if key is None:
-        return Done(_("skip - the VM has no free IDE slot for a CD-ROM drive"))
+        return skip(_("skip - the VM has no free IDE slot for a CD-ROM drive"))
     drive = _parsed(config.get(key, "")) or PropertyString()
     wanted = _holding(drive, volid)
     changes: dict[str, str | int] = {}
@@ -118,11 +119,12 @@ def mount_iso(ctx: StepContext) -> Outcome:
     if boot is not None:
         changes["boot"] = boot
     if not changes:
-        return Done(_("skip - already mounted"))
+        return skip(_("skip - already mounted"))
     ctx.write_config(changes)
     return Done(_("%(name)s in %(key)s") % {"name": file_name(volid), "key": key})
 
 
+@step("unmount_iso")
 def unmount_iso(ctx: StepContext) -> Outcome:
     """Empty every CD-ROM drive that holds an image (`none,media=cdrom`); the drives stay, for the next mount."""
     config = _next_config(ctx)
@@ -133,6 +135,6 @@ def unmount_iso(ctx: StepContext) -> Outcome:
             continue
         changes[key] = _holding(drive, EMPTY)
     if not changes:
-        return Done(_("skip - no ISO mounted"))
+        return skip(_("skip - no ISO mounted"))
     ctx.write_config(changes)
     return Done()

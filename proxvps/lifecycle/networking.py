@@ -10,7 +10,8 @@ from proxvps.domain.network import KEEP, Keep, NetDevice
 from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.hardware import NO_CHANGE
-from proxvps.lifecycle.outcomes import Done, Outcome
+from proxvps.lifecycle.outcomes import Done, Outcome, skip
+from proxvps.lifecycle.steps import step
 from proxvps.proxmox import FirewallOptions, ProxmoxApiError, ProxmoxClient, ProxmoxError
 
 log = logging.getLogger(__name__)
@@ -47,16 +48,18 @@ def network_change(ctx: StepContext, macaddr: str | Keep = KEEP) -> dict[str, st
 
 def _write(ctx: StepContext, change: dict[str, str | int]) -> Outcome:
     if not change:
-        return Done(NO_CHANGE)
+        return skip(NO_CHANGE)
     ctx.write_config(change)
     return Done()
 
 
+@step("network")
 def network(ctx: StepContext) -> Outcome:
     """Bridge, VLAN tag, rate and firewall flag on net0; the MAC and every other option stay as they are."""
     return _write(ctx, network_change(ctx))
 
 
+@step("network_same_mac")
 def network_same_mac(ctx: StepContext) -> Outcome:
     """Reinstall's network step: net0 as the plan says, with the MAC the removed VM had (kept in the request's
     parameters), so the guest's interface, DHCP reservations and the firewall's MAC filter stay valid (SPEC S7)."""
@@ -99,6 +102,7 @@ def _sync_ipset(ctx: StepContext, wanted: set[str]) -> None:
         fw.delete_ipset_entry(node, vmid, IPSET, cidr)
 
 
+@step("firewall")
 def firewall(ctx: StepContext) -> Outcome:
     """Options and policies as the plan says, and the IPSet with the VM's own addresses when IP filtering is on.
 

@@ -7,13 +7,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Done:
-    """The step's change is made (or was not needed: then `note` says why, e.g. `skip - no change`)."""
+    """The step's change is made, or, `skipped`, it was not needed; `note` says why for the log and the cron output
+    (`skip - no change`), translated: it is for people to read, never for code to test."""
 
     note: str = ""
+    skipped: bool = False
 
-    @property
-    def skipped(self) -> bool:
-        return self.note.startswith("skip")
+
+def skip(note: str) -> Done:
+    """Done without a change, and why (`skip - no change`, `skip - already running`)."""
+    return Done(note, skipped=True)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 A pass opens one Proxmox client per server and reads each cluster's resources at most once every few seconds,
 however many services it advances there: placement, VMID checks and "already done" checks read that snapshot, so
 the cost of a pass grows with the number of clusters, not with the number of VMs. The snapshot is read again when
-it is older than SNAPSHOT_MAX_AGE or when a step marks it stale. Placement does not depend on its freshness:
-what other workers placed is counted from the database (see placement).
+it is older than SNAPSHOT_MAX_AGE, and it is only ever a hint: what other workers placed is counted from the
+database (see placement), a VMID is reserved under a unique constraint, and a step that must know its own VM's
+present state (adopting a VM, starting one) asks Proxmox.
 """
 
 from __future__ import annotations
@@ -63,15 +64,11 @@ class PassContext:
         return self._clients[server.pk]
 
     def snapshot(self, server: Server) -> ClusterSnapshot:
-        """The server's resources, read at most once every SNAPSHOT_MAX_AGE seconds (and again after `stale`)."""
+        """The server's resources, read at most once every SNAPSHOT_MAX_AGE seconds."""
         cached = self._snapshots.get(server.pk)
         if cached is None or time.monotonic() - cached.read_at > SNAPSHOT_MAX_AGE:
             self._snapshots[server.pk] = ClusterSnapshot(self.client(server).cluster_resources())
         return self._snapshots[server.pk]
-
-    def stale(self, server: Server) -> None:
-        """Forget the server's snapshot: the next question reads the cluster again."""
-        self._snapshots.pop(server.pk, None)
 
     def close(self) -> None:
         for client in self._clients.values():

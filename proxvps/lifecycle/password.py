@@ -20,6 +20,7 @@ from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.orders import new_password
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome
 from proxvps.lifecycle.requests import OrderRefused, submit
+from proxvps.lifecycle.steps import step
 from proxvps.mail.messages import send_password_reset
 from proxvps.proxmox import ProxmoxError
 
@@ -57,6 +58,7 @@ def request_reset_password(service: Service, password: str = "", *, requested_by
     return submit(service, RESET_PASSWORD, secret=password or new_password(), requested_by=requested_by)
 
 
+@step("stop_for_password")
 def stop_for_password(ctx: StepContext) -> Outcome:
     """Power the VM off for the new password; a VM whose cloud-init drive went away since the request is left
     running and the operation stops for staff (the client was told the reset would work)."""
@@ -65,6 +67,7 @@ def stop_for_password(ctx: StepContext) -> Outcome:
     return power.shut_down(ctx)
 
 
+@step("set_new_password")
 def set_new_password(ctx: StepContext) -> Outcome:
     """Save the request's password on the service (encrypted), write the VM's cloud-init settings with it and
     rebuild its cloud-init drive. Idempotent: a retry writes the same again."""
@@ -76,6 +79,7 @@ def set_new_password(ctx: StepContext) -> Outcome:
     return outcome
 
 
+@step("verify_running_and_email_password")
 def verify_running_and_email_password(ctx: StepContext) -> Outcome:
     """The VM runs again, and the client gets the new password (once per request)."""
     outcome = power.verify_running(ctx)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q, Sum
 
-from proxvps.domain import states
 from proxvps.domain.sizes import gib
+from proxvps.domain.transitions import DEPLOY, REINSTALL
 from proxvps.inventory.models import Server, Service
 from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.passes import ClusterSnapshot
@@ -30,13 +30,10 @@ class Need:
     disk: int
 
 
-# A reinstall re-clones the VM on its node: until it runs again, its memory and disks are missing from Proxmox's
-# figures just as a new VM's are.
-_BEFORE_DISKS = (
-    *states.DEPLOY_STATES[: states.DEPLOY_STATES.index(states.SET_SYSTEM_DISK_SIZE)],
-    *states.REINSTALL_STATES[: states.REINSTALL_STATES.index(states.RI_SYSTEM_DISK_SIZE)],
-)
-_BEFORE_START = (*states.DEPLOY_STATES, *states.REINSTALL_STATES)
+# Until a new VM has grown its system disk, Proxmox's figures miss its disks; until it has started, its memory. A
+# reinstall re-clones the VM on its node, so the same holds for it. Both sets come from the transition tables.
+_BEFORE_DISKS = DEPLOY.states_before("resize_system_disk") | REINSTALL.states_before("resize_system_disk")
+_BEFORE_START = frozenset(DEPLOY.states) | frozenset(REINSTALL.states)
 
 
 def need_of(service: Service) -> Need:

@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle import hardware, networking
 from proxvps.lifecycle.context import StepContext
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait, skip
+from proxvps.lifecycle.steps import step
 from proxvps.mail.messages import send_vm_ready
 
 SHUTDOWN_TIMEOUT = 60
@@ -30,51 +31,50 @@ def change_needs_stop(ctx: StepContext) -> bool:
     )
 
 
+@step("shut_down")
 def shut_down(ctx: StepContext) -> Outcome:
-    """Shut the VM down (forced after SHUTDOWN_TIMEOUT seconds: one PVE task does both) unless it is stopped already.
-    The pass's cluster snapshot is then stale about this VM, so the start step reads it again rather than see it
-    still running."""
+    """Shut the VM down (forced after SHUTDOWN_TIMEOUT seconds: one PVE task does both) unless it is stopped
+    already."""
     pending = ctx.pending("shutdown")
     if pending is not None:
         if isinstance(pending, Wait):
             return pending
-        ctx.run.stale(ctx.server)
         status = current_status(ctx)
         if status != "stopped":
             return Failed(_("VM did not stop (status: %(status)s). Will retry.") % {"status": status})
         return Done()
     if current_status(ctx) == "stopped":
-        return Done(_("skip - already stopped"))
+        return skip(_("skip - already stopped"))
     return ctx.start(
         lambda: ctx.client.shutdown(ctx.service.node, ctx.vmid, timeout=SHUTDOWN_TIMEOUT, force_stop=True),
         "shutdown",
     )
 
 
+@step("stop_for_change")
 def stop_for_change(ctx: StepContext) -> Outcome:
     """Stop once, at the start of a change, and only if something will change."""
     if not ctx.service.task_upid and not change_needs_stop(ctx):
-        return Done(hardware.NO_CHANGE)
+        return skip(hardware.NO_CHANGE)
     return shut_down(ctx)
 
 
+@step("start")
 def start(ctx: StepContext) -> Outcome:
-    """Start the VM. Whether it already runs is read from the pass's cluster snapshot (no call of its own); if
-    that was stale and the VM did run, the start task fails and the status read then says so."""
+    """Start the VM. No call asks first whether it runs: it seldom does here, and if it did the start task fails
+    and the status read then says so."""
     pending = ctx.pending("start")
     if pending is not None:
         if isinstance(pending, Wait) or pending.ok:
             return pending if isinstance(pending, Wait) else Done()
         status = current_status(ctx)
         if status == "running":
-            return Done(_("skip - already running"))
+            return skip(_("skip - already running"))
         return Failed(_("VM failed to start (status: %(status)s). Will retry.") % {"status": status})
-    known = ctx.snapshot.vms.get(ctx.vmid)
-    if known is not None and known.status == "running":
-        return Done(_("skip - already running"))
     return ctx.start(lambda: ctx.client.start(ctx.service.node, ctx.vmid), "start")
 
 
+@step("verify_running")
 def verify_running(ctx: StepContext) -> Outcome:
     status = current_status(ctx)
     if status != "running":
@@ -82,6 +82,7 @@ def verify_running(ctx: StepContext) -> Outcome:
     return Done()
 
 
+@step("verify_running_and_email")
 def verify_running_and_email(ctx: StepContext) -> Outcome:
     """The last step of a deploy or a reinstall: the VM runs, and the client gets its access details (once per
     run of the operation: the mail's key is the request)."""

@@ -21,9 +21,10 @@ from django.utils.translation import gettext_lazy
 from proxvps.domain.transitions import POWER
 from proxvps.inventory.models import OperationRequest, Service
 from proxvps.lifecycle.context import StepContext, task_poll_seconds
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait, skip
 from proxvps.lifecycle.power import SHUTDOWN_TIMEOUT, current_status
 from proxvps.lifecycle.requests import OrderRefused, submit
+from proxvps.lifecycle.steps import step
 from proxvps.proxmox import ProxmoxClient, TaskRef
 
 ATTEMPTS = 3
@@ -74,11 +75,12 @@ def _give_up_or_retry(ctx: StepContext, action: PowerAction, error: str) -> Outc
     if attempts < ATTEMPTS:
         return Failed(_("%(action)s failed: %(error)s. Will retry.") % {"action": action.label, "error": error})
     OperationRequest.objects.filter(pk=ctx.request.pk).update(message=error)
-    return Done(
+    return skip(
         _("skip - %(action)s failed %(n)s times: %(error)s") % {"action": action.label, "n": attempts, "error": error}
     )
 
 
+@step("power_action")
 def power_action(ctx: StepContext) -> Outcome:
     """Send the request's action once, wait for its task, then (start, stop, shutdown) for the VM's status."""
     action = ACTIONS[str(ctx.request.params.get("action"))]
@@ -91,7 +93,7 @@ def power_action(ctx: StepContext) -> Outcome:
     if sent_at is None:
         status = current_status(ctx)
         if action.pointless(status):
-            return Done(_("skip - the VM is %(status)s") % {"status": status})
+            return skip(_("skip - the VM is %(status)s") % {"status": status})
         return ctx.start(lambda: action.send(ctx.client, ctx.service.node, ctx.vmid), str(action.label))
     if action.until is None:
         return Done(str(action.label))

@@ -11,8 +11,9 @@ from proxvps.domain.options import OptionError, validate_addressing
 from proxvps.inventory.models import Server
 from proxvps.ipam.allocation import PoolExhausted, allocate
 from proxvps.lifecycle.context import StepContext, task_poll_seconds
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait, skip
 from proxvps.lifecycle.placement import choose_node, in_flight, need_of, storage_usable
+from proxvps.lifecycle.steps import step
 from proxvps.lifecycle.vmids import reserve_vmid
 from proxvps.proxmox import ProxmoxApiError, TaskRef
 
@@ -39,6 +40,7 @@ def _choose_server(ctx: StepContext) -> Server | Failed:
     return server
 
 
+@step("allocate_ip")
 def allocate_ip(ctx: StepContext) -> Outcome:
     try:
         validate_addressing(ctx.resources, ctx.plan.dhcp)
@@ -50,7 +52,7 @@ def allocate_ip(ctx: StepContext) -> Outcome:
             return chosen
         ctx.record(server=chosen)
     if ctx.plan.dhcp:
-        return Done(_("skip - DHCP mode"))
+        return skip(_("skip - DHCP mode"))
     try:
         allocate(ctx.service, 4, ctx.resources.ipv4_count)
         allocate(ctx.service, 6, ctx.resources.ipv6_count)
@@ -88,6 +90,7 @@ def _check_source(ctx: StepContext) -> Failed | None:
     return None
 
 
+@step("clone")
 def clone(ctx: StepContext) -> Outcome:
     """Clone the template on its node. A retry after a crash adopts the VM the earlier attempt made: same VMID,
     same name. A VMID someone else took meanwhile is given up for another."""
@@ -100,9 +103,11 @@ def clone(ctx: StepContext) -> Outcome:
     result = ctx.pending("clone")
     if result is None:
         existing = ctx.snapshot.vms.get(vmid)
+        if existing is not None:
+            # The listing may predate a removal (a reinstall's, a failed clone's): ask before adopting or refusing.
+            existing = ctx.client.find_vm(vmid)
         if existing is not None and existing.name == ctx.service.vm_name:
             if existing.lock:
-                ctx.run.stale(ctx.server)
                 return Wait(
                     _("VM %(vmid)s is locked (%(lock)s)") % {"vmid": vmid, "lock": existing.lock},
                     after=task_poll_seconds(),
@@ -124,21 +129,23 @@ def clone(ctx: StepContext) -> Outcome:
         return result
     if result.ok:
         return Done()
-    ctx.run.stale(ctx.server)
     leftover = ctx.client.find_vm(vmid)
     if leftover is not None and leftover.name == ctx.service.vm_name and not leftover.lock:
         ctx.client.delete_vm(leftover.node, vmid)
     return Failed(_("Clone failed: %(error)s. Will retry.") % {"error": result.message})
 
 
+@step("migrate")
 def migrate(ctx: StepContext) -> Outcome:
     """Offline-migrate to the node with the storage and the most free memory; after repeated failures, or when no
     node fits, the VM stays on the template's node and the deploy goes on (SPEC S15)."""
     result = ctx.pending("migrate")
     if result is None:
         where = ctx.snapshot.vms.get(ctx.vmid)
+        if where is not None and (where.lock or where.node != ctx.service.node):
+            # The listing may predate the clone (a reinstall's old VM): ask before waiting or adopting.
+            where = ctx.client.find_vm(ctx.vmid)
         if where is not None and where.lock:
-            ctx.run.stale(ctx.server)
             return Wait(
                 _("VM %(vmid)s is locked (%(lock)s)") % {"vmid": ctx.vmid, "lock": where.lock},
                 after=task_poll_seconds(),
@@ -148,18 +155,18 @@ def migrate(ctx: StepContext) -> Outcome:
             # Clones are made on the template's node: a VM elsewhere was already migrated (by an attempt whose
             # task id a crash lost). Moving it again would only cost time.
             ctx.record(node=where.node)
-            return Done(_("skip - already migrated to %(node)s") % {"node": where.node})
+            return skip(_("skip - already migrated to %(node)s") % {"node": where.node})
         node = ctx.service.node
         target = _target(ctx)
         if target is None:
-            return Done(
+            return skip(
                 _("skip - no online node has room on storage %(storage)s; staying on %(node)s")
                 % {"storage": ctx.plan.storage, "node": node}
             )
         if target == node:
-            return Done(_("skip - already on the target node"))
+            return skip(_("skip - already on the target node"))
         if ctx.service.step_attempts >= migrate_attempts():
-            return Done(
+            return skip(
                 _("skip - migration failed %(n)s times; staying on %(node)s")
                 % {"n": ctx.service.step_attempts, "node": node}
             )
@@ -171,7 +178,6 @@ def migrate(ctx: StepContext) -> Outcome:
             return _migration_failed(ctx, error.pve_message)
     if isinstance(result, Wait):
         return _timed_out(ctx) or result
-    ctx.forget_config()
     if result.ok:
         ctx.record(node=ctx.service.placed_on)
         return Done()
@@ -205,8 +211,7 @@ def _timed_out(ctx: StepContext) -> Outcome | None:
     if age <= migrate_timeout():
         return None
     ctx.client.stop_task(TaskRef.from_upid(ctx.service.task_upid))
-    ctx.record(task_upid="")
-    ctx.run.stale(ctx.server)
+    ctx.task_ended()
     return _migration_failed(ctx, _("timed out after %(s)d s") % {"s": age})
 
 
@@ -216,7 +221,7 @@ def _migration_failed(ctx: StepContext, message: str) -> Outcome:
     ctx.record(step_attempts=attempts)
     if attempts >= migrate_attempts():
         ctx.record(placed_on=ctx.service.node)
-        return Done(
+        return skip(
             _("skip - migration failed %(n)s times (%(error)s); staying on %(node)s")
             % {"n": attempts, "error": message, "node": ctx.service.node}
         )

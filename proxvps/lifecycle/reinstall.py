@@ -18,8 +18,9 @@ from proxvps.lifecycle import power, provisioning
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.networking import NIC
 from proxvps.lifecycle.orders import offered_templates
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait, skip
 from proxvps.lifecycle.requests import OrderRefused, submit
+from proxvps.lifecycle.steps import step
 
 
 def request_reinstall(
@@ -58,9 +59,10 @@ def _not_ours(ctx: StepContext, name: str | None) -> Failed | None:
 
 
 def _missing(ctx: StepContext) -> Done:
-    return Done(_("skip - VM %(vmid)s does not exist") % {"vmid": ctx.vmid})
+    return skip(_("skip - VM %(vmid)s does not exist") % {"vmid": ctx.vmid})
 
 
+@step("stop_for_reinstall")
 def stop_for_reinstall(ctx: StepContext) -> Outcome:
     """Power the VM off for its removal, once it is known to be the service's own. A VM that no longer exists
     (removed by hand, or a deploy that failed early) is simply made again."""
@@ -74,6 +76,7 @@ def stop_for_reinstall(ctx: StepContext) -> Outcome:
     return power.shut_down(ctx)
 
 
+@step("delete_snapshots")
 def delete_snapshots(ctx: StepContext) -> Outcome:
     """Delete the VM's snapshots one task at a time until none is left: they are of disks the reinstall throws
     away, so none could be rolled back onto the new VM."""
@@ -86,7 +89,7 @@ def delete_snapshots(ctx: StepContext) -> Outcome:
         return _missing(ctx)  # were the listing stale, the VM's removal would take its snapshots along
     snapshots = ctx.client.snapshots(ctx.service.node, ctx.vmid)
     if not snapshots:
-        return Done() if pending is not None else Done(_("skip - no snapshots"))
+        return Done() if pending is not None else skip(_("skip - no snapshots"))
     name = snapshots[-1].name
     return ctx.start(lambda: ctx.client.delete_snapshot(ctx.service.node, ctx.vmid, name), "delete snapshot")
 
@@ -97,14 +100,7 @@ def _mac(ctx: StepContext) -> str:
     return (NetDevice.parse(current).macaddr or "") if current else ""
 
 
-def _removed(ctx: StepContext, outcome: Outcome) -> Outcome:
-    """The old VM is gone: what this pass knows of it (its config, the cluster's listing) is forgotten, so the
-    clone cannot take it for the VM an earlier attempt made."""
-    ctx.forget_config()
-    ctx.run.stale(ctx.server)
-    return outcome
-
-
+@step("delete_vm_for_reinstall")
 def delete_vm(ctx: StepContext) -> Outcome:
     """Remove the stopped VM, after noting its MAC in the request. Only the VM with the service's name is removed;
     `purge` is off, so the VMID stays in the backup jobs that name it (it is coming back)."""
@@ -114,10 +110,10 @@ def delete_vm(ctx: StepContext) -> Outcome:
     if pending is not None:
         if not pending.ok:
             return Failed(_("Removing the VM failed: %(error)s. Will retry.") % {"error": pending.exitstatus})
-        return _removed(ctx, Done())
+        return Done()
     found = ctx.client.find_vm(ctx.vmid)
     if found is None:
-        return _removed(ctx, Done(_("skip - already removed")))
+        return skip(_("skip - already removed"))
     refusal = _not_ours(ctx, found.name)
     if refusal is not None:
         return refusal
@@ -126,12 +122,13 @@ def delete_vm(ctx: StepContext) -> Outcome:
     return ctx.start(lambda: ctx.client.delete_vm(found.node, ctx.vmid, purge=False), "delete")
 
 
+@step("clone_into_same_vmid")
 def clone_into_same_vmid(ctx: StepContext) -> Outcome:
     """Deploy's clone, with its crash adoption (a clone an earlier attempt started is adopted, never made twice),
     into the VMID the service keeps. A VM of another name that took the VMID meanwhile is neither adopted nor
     replaced by another VMID: the reinstall stops for staff."""
     if not ctx.service.task_upid:
-        existing = ctx.snapshot.vms.get(ctx.vmid)
+        existing = ctx.snapshot.vms.get(ctx.vmid) and ctx.client.find_vm(ctx.vmid)
         if existing is not None and existing.name != ctx.service.vm_name:
             return Failed(
                 _("VMID %(vmid)s was taken by VM %(name)s during the reinstall.")

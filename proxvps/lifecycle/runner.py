@@ -6,7 +6,6 @@ before the next one starts, so a crash at any line loses nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from time import perf_counter
 
@@ -18,24 +17,7 @@ from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
-from proxvps.lifecycle import (
-    addresses,
-    backups,
-    cloudinit,
-    dnsrecords,
-    hardware,
-    isos,
-    networking,
-    password,
-    power,
-    power_actions,
-    provisioning,
-    reinstall,
-    requests,
-    snapshots,
-    stopping,
-    terminate,
-)
+from proxvps.lifecycle import requests, steps
 from proxvps.lifecycle.advance import LeaseLostError, advance, due_in
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
@@ -47,57 +29,8 @@ __all__ = ["ACTIVE_STATES", "process_service"]
 
 log = logging.getLogger(__name__)
 
-Step = Callable[[StepContext], Outcome]
-STEPS: dict[str, Step] = {
-    "allocate_ip": provisioning.allocate_ip,
-    "set_dns_records": dnsrecords.set_records,
-    "clone": provisioning.clone,
-    "migrate": provisioning.migrate,
-    "set_cpu_ram": hardware.set_cpu_ram,
-    "resize_system_disk": hardware.resize_system_disk,
-    "system_disk_io": hardware.system_disk_io,
-    "additional_disk": hardware.create_or_delete_additional_disk,
-    "resize_additional_disk": hardware.resize_additional_disk,
-    "additional_disk_io": hardware.additional_disk_io,
-    "network": networking.network,
-    "firewall": networking.firewall,
-    "cloudinit": cloudinit.cloudinit,
-    "start": power.start,
-    "verify_running_and_email": power.verify_running_and_email,
-    "verify_running": power.verify_running,
-    "update_addresses": addresses.update_addresses,
-    "stop_for_change": power.stop_for_change,
-    "shut_down": power.shut_down,
-    "create_snapshot": snapshots.create_snapshot,
-    "delete_snapshot": snapshots.delete_snapshot,
-    "rollback_snapshot": snapshots.rollback_snapshot,
-    "create_backup": backups.create_backup,
-    "delete_backup": backups.delete_backup,
-    "restore_backup": backups.restore_backup,
-    "verify_running_and_mail_restored": backups.verify_running_and_mail_restored,
-    "await_shutdown": stopping.await_shutdown,
-    "force_stop": stopping.force_stop,
-    "remove_backups": terminate.remove_backups,
-    "remove_snapshots": terminate.remove_snapshots,
-    "delete_dns_records": dnsrecords.delete_records,
-    "remove_firewall_objects": terminate.remove_firewall,
-    "delete_vm": terminate.delete_vm,
-    "free_ips_and_vmid": terminate.free_ips_and_vmid,
-    "stop_for_reinstall": reinstall.stop_for_reinstall,
-    "delete_snapshots": reinstall.delete_snapshots,
-    "delete_vm_for_reinstall": reinstall.delete_vm,
-    "clone_into_same_vmid": reinstall.clone_into_same_vmid,
-    "network_same_mac": networking.network_same_mac,
-    "stop_for_password": password.stop_for_password,
-    "set_new_password": password.set_new_password,
-    "verify_running_and_email_password": password.verify_running_and_email_password,
-    "mount_iso": isos.mount_iso,
-    "unmount_iso": isos.unmount_iso,
-    "power_action": power_actions.power_action,
-}
 
-
-def _run_step(step: Step, ctx: StepContext) -> Outcome:
+def _run_step(step: steps.Step, ctx: StepContext) -> Outcome:
     """The step's outcome; an error a step did not turn into one becomes a retryable failure of this service
     only (SPEC S22: one broken service never stops the pass for the others)."""
     try:
@@ -233,7 +166,7 @@ def process_service(service_id: int, owner: str, listener: RunListener, ctx: Pas
         try:
             while (transition := operation.next(service.state)) is not None:
                 started, clock = timezone.now(), perf_counter()
-                outcome = _run_step(STEPS[transition.step], step_ctx)
+                outcome = _run_step(steps.find(transition.step), step_ctx)
                 if not run.apply(transition, outcome, started, perf_counter() - clock):
                     if isinstance(outcome, Wait):
                         return run.report("waiting", outcome.reason)

@@ -19,9 +19,10 @@ from proxvps.domain.transitions import SNAPSHOT_CREATE, SNAPSHOT_DELETE, SNAPSHO
 from proxvps.inventory.models import OperationRequest, Service
 from proxvps.lifecycle.context import StepContext, resources_of
 from proxvps.lifecycle.hardware import finished
-from proxvps.lifecycle.outcomes import Done, Outcome
+from proxvps.lifecycle.outcomes import Outcome, skip
 from proxvps.lifecycle.requests import OrderRefused, checking_vm, open_requests, submit
-from proxvps.proxmox import ProxmoxClient, Snapshot, TaskResult
+from proxvps.lifecycle.steps import step
+from proxvps.proxmox import ProxmoxClient, Snapshot
 
 DAY = 86400
 DESCRIPTION_MAX = 255
@@ -145,6 +146,7 @@ def _has(ctx: StepContext, name: str) -> bool:
     return any(snapshot.name == name for snapshot in ctx.client.snapshots(ctx.service.node, ctx.vmid))
 
 
+@step("create_snapshot")
 def create_snapshot(ctx: StepContext) -> Outcome:
     """A failed snapshot leaves the VM as it was: the operation ends (the service is ready again) with the reason."""
     name = ctx.param("name")
@@ -152,30 +154,29 @@ def create_snapshot(ctx: StepContext) -> Outcome:
     if pending is not None:
         return finished(pending, _("Snapshot"), retry=False)
     if _has(ctx, name):  # made by this request before a crash lost its task id
-        return Done(_("skip - already exists"))
+        return skip(_("skip - already exists"))
     description = ctx.param("description", default="") or None
     return ctx.start(
         lambda: ctx.client.create_snapshot(ctx.service.node, ctx.vmid, name, description=description), "snapshot"
     )
 
 
+@step("delete_snapshot")
 def delete_snapshot(ctx: StepContext) -> Outcome:
     name = ctx.param("name")
     pending = ctx.pending("delsnapshot")
     if pending is not None:
         return finished(pending, _("Delete snapshot"), retry=False)
     if not _has(ctx, name):
-        return Done(_("skip - already deleted"))
+        return skip(_("skip - already deleted"))
     return ctx.start(lambda: ctx.client.delete_snapshot(ctx.service.node, ctx.vmid, name), "delsnapshot")
 
 
+@step("rollback_snapshot")
 def rollback_snapshot(ctx: StepContext) -> Outcome:
-    """Proxmox stops the VM and puts back the snapshot's disks and config: what this pass knew of both is stale."""
+    """Proxmox stops the VM and puts back the snapshot's disks and config."""
     name = ctx.param("name")
     pending = ctx.pending("rollback")
-    if isinstance(pending, TaskResult):
-        ctx.forget_config()
-        ctx.run.stale(ctx.server)
     if pending is not None:
         return finished(pending, _("Rollback"), retry=False)
     return ctx.start(lambda: ctx.client.rollback_snapshot(ctx.service.node, ctx.vmid, name), "rollback")

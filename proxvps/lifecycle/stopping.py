@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.locate import current_vm, lock_wait
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait, skip
+from proxvps.lifecycle.steps import step
 from proxvps.proxmox import TaskResult
 
 GRACEFUL_SECONDS = 120
@@ -47,23 +48,23 @@ def _still_running(ctx: StepContext, waited: float, window: int) -> Wait:
 
 def _stopped(ctx: StepContext) -> Done:
     """The VM is stopped: after how long, when this step asked; a skip when nobody had asked (it was stopped).
-    The pass's cluster snapshot, which may still show it running, is read again when next asked (a start)."""
+    The stop request is over: the cluster's resources, which may still show the VM running, are read again when
+    next asked (a start)."""
     requested = bool(ctx.service.task_upid)
-    if requested:
-        ctx.record(task_upid="")
-    ctx.run.stale(ctx.server)
+    ctx.task_ended()
     if ctx.service.step_started_at is not None:
         return Done(_("stopped after %(waited)ds") % {"waited": _waited(ctx)})
-    return Done() if requested else Done(_("skip - already stopped"))
+    return Done() if requested else skip(_("skip - already stopped"))
 
 
+@step("await_shutdown")
 def await_shutdown(ctx: StepContext) -> Outcome:
     """Ask the guest to shut down and wait up to GRACEFUL_SECONDS for it. Done either way: when the window is over
     and the VM still runs, the next step forces it off."""
     vm = current_vm(ctx)
     if vm is None:
         ctx.record(task_upid="")
-        return Done(_("skip - the VM does not exist"))
+        return skip(_("skip - the VM does not exist"))
     if not vm.running:
         return _stopped(ctx)
     if ctx.service.step_started_at is None:
@@ -87,13 +88,14 @@ def await_shutdown(ctx: StepContext) -> Outcome:
     return _still_running(ctx, waited, GRACEFUL_SECONDS)
 
 
+@step("force_stop")
 def force_stop(ctx: StepContext) -> Outcome:
     """Stop a VM that ignored the shutdown (PVE's stop, aborting a shutdown task still running) and wait up to
     FORCE_SECONDS for it. A VM still running then is a failure; its retry sends a new stop."""
     result = ctx.pending("stop")
     vm = current_vm(ctx)
     if vm is None:
-        return Done(_("skip - the VM does not exist"))
+        return skip(_("skip - the VM does not exist"))
     if not vm.running:
         return _stopped(ctx)
     if ctx.service.step_started_at is None:

@@ -20,8 +20,9 @@ from proxvps.ipam.allocation import release
 from proxvps.lifecycle.context import StepContext
 from proxvps.lifecycle.locate import TASK_LOCKS, current_vm, lock_wait, not_ours
 from proxvps.lifecycle.networking import remove_firewall_objects
-from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait
+from proxvps.lifecycle.outcomes import Done, Failed, Outcome, Wait, skip
 from proxvps.lifecycle.requests import OrderRefused, submit
+from proxvps.lifecycle.steps import step
 from proxvps.lifecycle.stopping import GRACEFUL_SECONDS
 from proxvps.proxmox import ProxmoxApiError, ProxmoxError, TaskResult
 
@@ -77,6 +78,7 @@ def _task_failed(result: TaskResult | Wait | None) -> Failed | None:
     return None
 
 
+@step("remove_backups")
 def remove_backups(ctx: StepContext) -> Outcome:
     """Delete the VM's backups on the plan's backup storage, one task at a time."""
     result = ctx.pending("delete backup")
@@ -87,16 +89,17 @@ def remove_backups(ctx: StepContext) -> Outcome:
         return failed
     storage = ctx.plan.backup_storage
     if not storage:
-        return Done(_("skip - the plan has no backup storage"))
+        return skip(_("skip - the plan has no backup storage"))
     if ctx.service.server is None or ctx.service.vmid is None or not ctx.service.node:
-        return Done(_("skip - the service never got a VM"))
+        return skip(_("skip - the service never got a VM"))
     node, vmid = ctx.service.node, ctx.vmid
     backups = [v for v in ctx.client.storage_content(node, storage, content="backup", vmid=vmid) if v.vmid == vmid]
     if not backups:
-        return Done() if result is not None else Done(_("skip - no backups"))
+        return Done() if result is not None else skip(_("skip - no backups"))
     return ctx.start(lambda: ctx.client.delete_volume(node, storage, backups[0].volid), "delete backup")
 
 
+@step("remove_snapshots")
 def remove_snapshots(ctx: StepContext) -> Outcome:
     """Delete the VM's snapshots, one task at a time, the newest first."""
     result = ctx.pending("delete snapshot")
@@ -107,28 +110,30 @@ def remove_snapshots(ctx: StepContext) -> Outcome:
         return failed
     vm = current_vm(ctx)
     if vm is None:
-        return Done(_("skip - the VM does not exist"))
+        return skip(_("skip - the VM does not exist"))
     busy = lock_wait(vm)
     if busy is not None:
         return busy
     node, vmid = ctx.service.node, ctx.vmid
     snapshots = sorted(ctx.client.snapshots(node, vmid), key=lambda snapshot: snapshot.snaptime or 0)
     if not snapshots:
-        return Done() if result is not None else Done(_("skip - no snapshots"))
+        return Done() if result is not None else skip(_("skip - no snapshots"))
     newest = snapshots[-1].name
     return ctx.start(lambda: ctx.client.delete_snapshot(node, vmid, newest), "delete snapshot")
 
 
+@step("remove_firewall_objects")
 def remove_firewall(ctx: StepContext) -> Outcome:
     """The VM's firewall objects; a real error is shown but does not stop the terminate, as deleting the VM removes
     its firewall configuration anyway (the seed's cleanupFirewall logs them the same way)."""
     vm = current_vm(ctx)
     if vm is None:
-        return Done(_("skip - the VM does not exist"))
+        return skip(_("skip - the VM does not exist"))
     errors = remove_firewall_objects(ctx.client, ctx.service.node, ctx.vmid)
     return Done("; ".join(errors))
 
 
+@step("delete_vm")
 def delete_vm(ctx: StepContext) -> Outcome:
     """Delete the VM with its disks (purged from backup jobs, HA and replication); a VM already gone is done."""
     result = ctx.pending("delete VM")
@@ -136,7 +141,7 @@ def delete_vm(ctx: StepContext) -> Outcome:
         return result
     vm = current_vm(ctx)
     if vm is None:
-        return Done() if result is not None else Done(_("skip - the VM does not exist"))
+        return Done() if result is not None else skip(_("skip - the VM does not exist"))
     failed = _task_failed(result)
     if failed is not None:
         return failed
@@ -151,6 +156,7 @@ def delete_vm(ctx: StepContext) -> Outcome:
     )
 
 
+@step("free_ips_and_vmid")
 def free_ips_and_vmid(ctx: StepContext) -> Outcome:
     """Give the addresses back to their pools and the VMID back to the cluster: a new order may take them now."""
     with transaction.atomic():

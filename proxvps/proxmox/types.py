@@ -358,6 +358,10 @@ class VmConfig(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self.entries)
 
+    def changed(self, changes: Mapping[str, str | int]) -> VmConfig:
+        """The config with `changes` made, as they read back; no digest (it is Proxmox's to compute)."""
+        return VmConfig(entries={**self.entries, **{key: str(value) for key, value in changes.items()}}, digest=None)
+
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> VmConfig:
         entries = {key: config_value(val) for key, val in data.items() if key != "digest" and val is not None}

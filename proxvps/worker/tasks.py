@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from proxvps.domain import states
-from proxvps.domain.transitions import BACKUP_CREATE, BACKUP_DELETE, BACKUP_RESTORE, Operation, operation_for
+from proxvps.domain.transitions import BACKUP_CREATE, BACKUP_DELETE, BACKUP_RESTORE, DEPLOY, Operation, operation_for
 from proxvps.inventory.models import Server, Service
 from proxvps.lifecycle.backup_schedule import due_schedules, run_schedule
 from proxvps.lifecycle.context import resources_of
@@ -339,7 +339,7 @@ def collect_statistics(run: TaskRun) -> PassResult:
                 continue
             vm = cluster.vms.get(service.vmid)
             if vm is None:
-                if service.state in states.DEPLOY_STATES:
+                if service.state in DEPLOY.states:
                     result.details.append(f"sid:{sid} [skipped] VM not created yet")
                 else:
                     result.errors += 1

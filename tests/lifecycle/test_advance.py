@@ -1,6 +1,6 @@
 """The one function that changes a service's state: the change and its action-log row are written together or not
 at all, and a run that lost its service (the lease went to another worker, or the state moved on) writes nothing
-and learns it lost. On SQLite and PostgreSQL alike, where the two take different statements."""
+and learns it lost. On SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
