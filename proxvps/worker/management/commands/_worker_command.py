@@ -18,6 +18,10 @@ from proxvps.worker.stopping import stop_on_signals
 class WorkerCommand(BaseCommand):
     """A command that runs task passes; a refusal is one sentence on stderr and an exit status, no traceback."""
 
+    # The system checks import every URLconf and the whole API to check them: `proxvps check` and the web server
+    # run them; a worker started by cron every minute need not.
+    requires_system_checks: list[str] = []
+
     @contextmanager
     def worker(self) -> Iterator[Worker]:
         with ExitStack() as stack:
