@@ -1,7 +1,7 @@
 """PostgreSQL advisory locks: the one thing here the ORM cannot say, so the one module that opens a cursor.
 
-A transaction-level advisory lock serialises the writers of one resource (a server's pools of an address family)
-without locking any row a reader needs, and is released by the commit or rollback that ends the transaction. On
+A transaction-level advisory lock marks a resource (an address about to be handed out) as one transaction's without
+locking any row a reader needs, and is released by the commit or rollback that ends the transaction. On
 SQLite there is nothing to take: the settings open every write transaction with BEGIN IMMEDIATE, which already
 excludes every other writer.
 """
@@ -11,10 +11,14 @@ from __future__ import annotations
 from django.db import connection
 
 
-def lock_for_transaction(namespace: int, key: int) -> None:
-    """Hold the advisory lock (namespace, key) until the current transaction ends; waits while another holds it."""
+def try_lock_for_transaction(namespace: int, key: int) -> bool:
+    """Take the advisory lock (namespace, key) until the current transaction ends if no one holds it; False, at
+    once, if someone does. Always True on SQLite, whose write transaction already excludes every other writer."""
     if not connection.in_atomic_block:
         raise RuntimeError("an advisory lock is taken inside transaction.atomic(): it is released when that ends")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [namespace, key])
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [namespace, key])
+        (taken,) = cursor.fetchone()
+    return bool(taken)

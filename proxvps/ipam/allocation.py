@@ -1,12 +1,13 @@
 """Handing pool addresses to services and taking them back (SPEC S4, S11, S6).
 
-Allocation follows NetBox's pattern (`ipam/api/views.py`, available IPs): lock, read what is free, recheck, write,
-in one transaction, with a database constraint underneath. The server's pools of the address family are locked
-(a PostgreSQL advisory lock, `proxvps.advisory`; on SQLite the `BEGIN IMMEDIATE` write transaction serialises
-writers instead), then what the service holds and what is free are read under the lock, and only then are rows
-written. The unique constraints on (pool, ip) and (pool, ip_key) stay the last word: a writer that bypassed the
-lock (an admin adding a row by hand) makes the insert fail, and the allocation runs again and takes the next
-address.
+Allocation follows NetBox's pattern (`ipam/api/views.py`, available IPs): read what is free, lock, recheck, write,
+in one transaction, with a database constraint underneath. The lock is taken per candidate address, and tried,
+never waited for (PostgreSQL advisory locks, `proxvps.advisory`; on SQLite the `BEGIN IMMEDIATE` write
+transaction serialises writers instead): workers ordering at once each take a different address instead of
+queueing for one lock on the whole pool, and a locked candidate is rechecked before it is written. The unique
+constraints on (pool, ip) and (pool, ip_key) stay the
+last word: a writer that bypassed the lock (an admin adding a row by hand) makes the insert fail, and the
+allocation runs again and takes the next address.
 
 The lowest free address is found without reading a pool's allocations into Python: one aggregate per span says
 whether its rows are a dense run from its first address (then the next free one follows the highest), and only a
@@ -18,8 +19,10 @@ DHCP mode (the plan's `dhcp`) allocates nothing: the caller checks the plan and 
 from __future__ import annotations
 
 import ipaddress
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any, Final, Literal, Protocol
 
 from django.db import IntegrityError, transaction
@@ -27,16 +30,19 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps.advisory import lock_for_transaction
+from proxvps.advisory import try_lock_for_transaction
 from proxvps.domain.cloudinit import PoolAddress
-from proxvps.ipam.models import Address, Pool
+from proxvps.ipam.models import Address, Pool, PoolRange
 
 Family = Literal[4, 6]
 
 ATTEMPTS: Final = 5
 """Allocations tried when the unique constraint refuses an insert (a writer the lock did not stop)."""
 LOCK_NAMESPACE: Final = 0x4950414D
-"""First key of the PostgreSQL advisory locks of allocation ("IPAM"); the second is server id * 2 + (IPv6)."""
+"""First key of the PostgreSQL advisory locks of allocation ("IPAM"); the second is a hash of the candidate
+address (two addresses sharing a hash only make one worker skip to the next)."""
+SLACK: Final = 8
+"""Candidates read beyond those needed: other workers may hold some of them."""
 WINDOW: Final = 512
 """Allocated keys read per query when a range with holes is walked."""
 
@@ -144,17 +150,15 @@ def assignable_spans(pool: Pool, ranges: Iterable[tuple[str, str]]) -> list[Span
     return [Span(pool.pk, start, end, frozenset(n for n in reserved if start <= n <= end)) for start, end in merged]
 
 
-def _pools(server_pk: Any, family: Family) -> tuple[list[int], list[Span]]:
-    """The server's pools of the family: their ids and their spans, pools by name, addresses ascending. Pool
-    settings are configuration, read before the lock: only the addresses need the recheck under it."""
-    pools = Pool.objects.filter(server_id=server_pk).prefetch_related("ranges").order_by("name", "pk")
-    chosen = [pool for pool in pools if pool.subnet.version == family]
-    spans = [
-        span
-        for pool in chosen
-        for span in assignable_spans(pool, [(r.first, r.last) for r in sorted(pool.ranges.all(), key=lambda r: r.pk)])
-    ]
-    return [pool.pk for pool in chosen], spans
+def _spans(server_pk: Any, family: Family) -> list[Span]:
+    """The assignable spans of the server's pools of the family, pools by name, addresses ascending. Pool settings
+    are configuration, read before the lock: only the addresses need the recheck under it."""
+    ranges = PoolRange.objects.filter(pool__server_id=server_pk).select_related("pool")
+    grouped: dict[int, tuple[Pool, list[tuple[str, str]]]] = {}
+    for row in ranges.order_by("pool__name", "pool_id", "pk"):
+        if row.pool.subnet.version == family:
+            grouped.setdefault(row.pool_id, (row.pool, []))[1].append((row.first, row.last))
+    return [span for pool, bounds in grouped.values() for span in assignable_spans(pool, bounds)]
 
 
 def _take(numbers: Iterator[int], wanted: int) -> list[int]:
@@ -213,29 +217,69 @@ def _free_in(span: Span, wanted: int) -> list[int]:
     return found
 
 
+def _lowest_free(spans: list[Span], wanted: int) -> list[tuple[int, int]]:
+    """Up to `wanted` lowest free addresses (pool id, number), pools in order."""
+    picked: list[tuple[int, int]] = []
+    for span in spans:
+        if len(picked) == wanted:
+            break
+        picked += [(span.pool_id, number) for number in _free_in(span, wanted - len(picked))]
+    return picked
+
+
+def _taken(candidates: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The candidates (pool id, number) that a row holds: the recheck, one query, once they are locked."""
+    wanted: dict[int, list[str]] = {}
+    for pool_id, number in candidates:
+        wanted.setdefault(pool_id, []).append(_key(number))
+    rows = Address.objects.filter(reduce(operator.or_, [Q(pool_id=p, ip_key__in=keys) for p, keys in wanted.items()]))
+    return {(pool_id, int(key, 16)) for pool_id, key in rows.values_list("pool", "ip_key")}
+
+
+def _lock(candidate: tuple[int, int]) -> bool:
+    """Try the candidate's lock: taken for this transaction, or False at once when another worker holds it."""
+    return try_lock_for_transaction(LOCK_NAMESPACE, hash(candidate) & 0x7FFFFFFF)
+
+
+def _pick(server: NamedServer, family: Family, spans: list[Span], missing: int) -> list[tuple[int, int]]:
+    """The `missing` lowest free addresses this transaction can have: read, each locked (another worker holding
+    one takes it, and this one the next: nobody waits), the locked ones rechecked. Raises PoolExhausted."""
+    picked: list[tuple[int, int]] = []
+    passed: set[tuple[int, int]] = set()
+    while len(picked) < missing:
+        wanted = missing - len(picked) + len(passed) + SLACK
+        candidates = [c for c in _lowest_free(spans, wanted) if c not in passed and c not in picked]
+        if not candidates:
+            raise PoolExhausted(server.name, family)
+        locked: list[tuple[int, int]] = []
+        for candidate in candidates:
+            if len(picked) + len(locked) == missing:
+                break
+            if _lock(candidate):
+                locked.append(candidate)
+            else:
+                passed.add(candidate)
+        taken = _taken(locked) if locked else set()
+        picked += [candidate for candidate in locked if candidate not in taken]
+        passed |= taken
+    return picked
+
+
 def _ensure(
-    service: AddressHolder, server: NamedServer, family: Family, count: int, pool_ids: list[int], spans: list[Span]
+    service: AddressHolder, server: NamedServer, family: Family, count: int, spans: list[Span]
 ) -> list[Address]:
-    """Inside the transaction, under the lock: what the service holds is read again (the recheck), extras are
-    released, and the lowest free addresses make up what is missing."""
-    lock_for_transaction(LOCK_NAMESPACE, int(server.pk) * 2 + (family == 6))
-    held = list(Address.objects.filter(service_id=service.pk, pool_id__in=pool_ids).order_by("pk"))
+    """Inside the transaction: what the service holds (one run of a service at a time: the worker's lease), extras
+    released, and what is missing picked (see `_pick`) and inserted."""
+    mine = Address.objects.filter(service_id=service.pk, pool__server_id=server.pk).order_by("pk")
+    held = [row for row in mine if (":" in row.ip) == (family == 6)]
     if len(held) > count:
         Address.objects.filter(pk__in=[address.pk for address in held[count:]]).delete()
     if len(held) >= count:
         return held[:count]
-    missing = count - len(held)
-    picked: list[tuple[int, int]] = []
-    for span in spans:
-        picked += [(span.pool_id, number) for number in _free_in(span, missing - len(picked))]
-        if len(picked) == missing:
-            break
-    if len(picked) < missing:
-        raise PoolExhausted(server.name, family)
     now = timezone.now()
     new = [
         Address(pool_id=pool_id, ip=str(ipaddress.ip_address(number)), ip_key=_key(number), service_id=service.pk)
-        for pool_id, number in picked
+        for pool_id, number in _pick(server, family, spans, count - len(held))
     ]
     for address in new:
         address.allocated_at = now
@@ -257,12 +301,12 @@ def allocate(service: AddressHolder, family: Family, count: int) -> list[Address
     server = service.server
     if server is None:
         raise ValueError("the service has no server yet: addresses come from the pools of the service's server")
-    pool_ids, spans = _pools(server.pk, family)
+    spans = _spans(server.pk, family)
     attempt = 1
     while True:
         try:
             with transaction.atomic():
-                return _ensure(service, server, family, count, pool_ids, spans)
+                return _ensure(service, server, family, count, spans)
         except IntegrityError:
             # A writer that bypassed the lock (a row added by hand) took an address we picked: pick again.
             if attempt == ATTEMPTS:

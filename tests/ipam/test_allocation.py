@@ -170,18 +170,22 @@ def test_allocation_needs_the_services_server(v4: Pool, make_service: ServiceFac
         allocate(make_service(), 4, -1)
 
 
-def _blind_once(monkeypatch: pytest.MonkeyPatch, calls: list[int], times: int = 1) -> None:
-    """Make the first `times` reads of a span's use see an empty span, as a writer that bypassed the lock would
-    leave it: the insert then meets the unique constraint."""
-    real = allocation._free_in
+def _blind(monkeypatch: pytest.MonkeyPatch, calls: list[int], times: int = 1) -> None:
+    """Make the first `times` reads of what is free, and their recheck, see an empty pool, as a writer that
+    bypassed the lock would leave it: the insert then meets the unique constraint."""
+    free_in, taken = allocation._free_in, allocation._taken
 
-    def blind(span: allocation.Span, wanted: int) -> list[int]:
-        calls.append(1)
-        if len(calls) <= times:
+    def blind_free_in(span: allocation.Span, wanted: int) -> list[int]:
+        if len(calls) < times:
             return allocation._take(allocation._free_run(span.first, span.last, span.reserved), wanted)
-        return real(span, wanted)
+        return free_in(span, wanted)
 
-    monkeypatch.setattr(allocation, "_free_in", blind)
+    def blind_taken(candidates: list[tuple[int, int]]) -> set[tuple[int, int]]:
+        calls.append(1)
+        return set() if len(calls) <= times else taken(candidates)
+
+    monkeypatch.setattr(allocation, "_free_in", blind_free_in)
+    monkeypatch.setattr(allocation, "_taken", blind_taken)
 
 
 def test_an_insert_refused_by_the_constraint_is_retried_with_the_next_address(
@@ -190,7 +194,7 @@ def test_an_insert_refused_by_the_constraint_is_retried_with_the_next_address(
     """A row the lock did not see (a writer that bypassed it) makes the insert fail; the retry takes the next."""
     allocate(make_service(), 4, 1)
     calls: list[int] = []
-    _blind_once(monkeypatch, calls)
+    _blind(monkeypatch, calls)
     assert ips(allocate(make_service(), 4, 1)) == ["192.0.2.3"]
     assert len(calls) == 2
 
@@ -199,7 +203,7 @@ def test_retries_after_refused_inserts_are_bounded(
     v4: Pool, make_service: ServiceFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     allocate(make_service(), 4, 1)
-    _blind_once(monkeypatch, [], times=allocation.ATTEMPTS)
+    _blind(monkeypatch, [], times=allocation.ATTEMPTS)
     with pytest.raises(IntegrityError):
         allocate(make_service(), 4, 1)
     assert Address.objects.count() == 1
