@@ -52,6 +52,8 @@ class RunReport:
     outcome: RunOutcome
     state: str
     message: str
+    after: float = 0.0
+    """For a waiting run: seconds until its service should be run again."""
 
 
 class RunListener(Protocol):

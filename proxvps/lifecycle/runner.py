@@ -59,7 +59,7 @@ class _Run:
         self.owner = owner
         self.listener = listener
 
-    def report(self, outcome: RunOutcome, message: str = "") -> RunReport:
+    def report(self, outcome: RunOutcome, message: str = "", after: float = 0.0) -> RunReport:
         report = RunReport(
             service_id=self.service.pk,
             billing_service_id=self.service.billing_service_id,
@@ -67,6 +67,7 @@ class _Run:
             outcome=outcome,
             state=self.service.state,
             message=message,
+            after=after,
         )
         self.listener.finished(report)
         return report
@@ -169,7 +170,7 @@ def process_service(service_id: int, owner: str, listener: RunListener, ctx: Pas
                 outcome = _run_step(steps.find(transition.step), step_ctx)
                 if not run.apply(transition, outcome, started, perf_counter() - clock):
                     if isinstance(outcome, Wait):
-                        return run.report("waiting", outcome.reason)
+                        return run.report("waiting", outcome.reason, after=outcome.after)
                     assert isinstance(outcome, Failed)
                     if run.final(outcome):
                         # The requests that waited start now if they may start from where this one stopped (a

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -70,17 +70,6 @@ def defer(service_id: int, owner: str, seconds: float) -> None:
     once by every worker in turn."""
     later = timezone.now() + timedelta(seconds=seconds)
     Service.objects.filter(pk=service_id, lease_owner=owner).update(next_attempt_at=later)
-
-
-def next_due(service_ids: Collection[int]) -> datetime | None:
-    """When the first of these services is due again, among those that still have work and are not claimed by
-    another worker (None: none is)."""
-    now = timezone.now()
-    rows = Service.objects.filter(Q(pk__in=service_ids) & Q(state__in=ACTIVE_STATES) & _unleased(now))
-    if rows.filter(next_attempt_at__isnull=True).exists():
-        return now
-    at: datetime | None = rows.aggregate(at=Min("next_attempt_at"))["at"]
-    return at
 
 
 def free_dead_leases() -> int:

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 BATCH = 10
 """Services claimed at a time: small, so the others stay free for the other workers."""
+HELD = 100
+"""Services one pass holds at most (running or waiting for their tasks); it claims more only below that."""
 POLL = 1.0
 """Longest sleep between two looks for due services while a pass waits for its in-flight operations."""
 
@@ -70,11 +72,13 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
     """Advance every due service's state machine, claiming services in small batches so that several workers
     (on PostgreSQL) share them.
 
-    A step never sleeps: one that started a Proxmox task returns a Wait with a short next_attempt_at. The pass
-    keeps going round while such in-flight services come due again within its budget, so a deploy that polls its
-    clone still completes in one pass; the worker sleeps (at most POLL seconds at a time), a step never does.
-    A service is run again in the same pass only while it is waiting: one that completed, paused, failed or raised
-    is settled until the next pass.
+    A step never sleeps: one that started a Proxmox task returns a Wait saying when to look again. The pass keeps
+    the lease of such a waiting service (up to HELD of them) and runs it again when that time comes, within its
+    budget, so a deploy that polls its clone still completes in one pass without being given back and claimed
+    again at every look; each run reads the service afresh. The worker sleeps (at most POLL seconds at a time), a
+    step never does. A service is run again in the same pass only while it is waiting: one that completed,
+    paused, failed or raised is settled (and given back) until the next pass; at the end of the pass the waiting
+    ones are given back too, due when their step said.
 
     At the end of the pass the mail outbox is delivered: what a step queued and could not send at once (the SMTP
     server was down, or the process died between the commit and the delivery) goes out then.
@@ -83,45 +87,66 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
     claims.free_dead_leases()
     with PassContext() as ctx:
         books = _ProcessPass(run, ctx)
-        while not run.stop.is_set() and time.monotonic() < deadline:
-            claimed = claims.claim_due(run.owner, BATCH, claims.LEASE_SECONDS, exclude=books.settled)
-            if not claimed:
-                wake = claims.next_due(books.in_flight)
-                if wake is None:
-                    break
-                wait = max((wake - timezone.now()).total_seconds(), 0.05)
-                if time.monotonic() + wait > deadline:
-                    break
-                run.stop.wait(min(wait, POLL))
-                continue
-            pending = list(claimed)
-            try:
-                while pending and not run.stop.is_set():
-                    service_id = pending.pop(0)
-                    try:
-                        if claims.renew(service_id, run.owner, claims.LEASE_SECONDS):
+        try:
+            while not run.stop.is_set() and time.monotonic() < deadline:
+                due = books.due_now()
+                if not due and len(books.waiting) < HELD:
+                    due = claims.claim_due(run.owner, BATCH, claims.LEASE_SECONDS, exclude=books.settled)
+                    books.hold(due)
+                if due:
+                    for service_id in due:
+                        if not run.stop.is_set():
                             books.run_service(service_id)
-                    finally:
-                        claims.release(service_id, run.owner)
-            finally:
-                for service_id in pending:  # stopping: give back what we will not run
-                    claims.release(service_id, run.owner)
+                    continue
+                wake = books.next_wake()
+                if wake is None or wake > deadline:
+                    break
+                run.stop.wait(min(max(wake - time.monotonic(), 0.0), POLL))
+        finally:
+            books.give_back()  # stopping, or out of budget: the waiting services go back, due when their step said
     deliver_pending()
     return books.result()
 
 
 class _ProcessPass:
     """One processVirtualMachines pass's books: the detail line of each service it ran (the last run's outcome),
-    the services settled for this pass, and those waiting for a Proxmox task."""
+    the services settled for this pass, and those whose lease it holds with when to run them next."""
 
     def __init__(self, run: TaskRun, ctx: PassContext) -> None:
         self.run = run
         self.ctx = ctx
         self.lines: dict[int, tuple[str, bool]] = {}
         self.settled: set[int] = set()
-        self.in_flight: set[int] = set()
+        self.waiting: dict[int, float] = {}
+        """Held services by the monotonic time at which they are run next (claimed ones: now)."""
+
+    def hold(self, service_ids: list[int]) -> None:
+        now = time.monotonic()
+        self.waiting.update(dict.fromkeys(service_ids, now))
+
+    def due_now(self) -> list[int]:
+        """The held services whose time has come, soonest first."""
+        now = time.monotonic()
+        return sorted((sid for sid, at in self.waiting.items() if at <= now), key=self.waiting.__getitem__)
+
+    def next_wake(self) -> float | None:
+        return min(self.waiting.values(), default=None)
+
+    def give_back(self) -> None:
+        for service_id in self.waiting:
+            claims.release(service_id, self.run.owner)
+        self.waiting.clear()
+
+    def _settle(self, service_id: int) -> None:
+        self.waiting.pop(service_id, None)
+        self.settled.add(service_id)
+        claims.release(service_id, self.run.owner)
 
     def run_service(self, service_id: int) -> None:
+        if not claims.renew(service_id, self.run.owner, claims.LEASE_SECONDS):
+            self.waiting.pop(service_id, None)  # not ours any more: another worker took it over
+            self.settled.add(service_id)
+            return
         try:
             report = process_service(service_id, self.run.owner, self.run.output, self.ctx)
         except Exception as error:  # one broken service never stops the pass (SPEC S22)
@@ -129,11 +154,10 @@ class _ProcessPass:
             return
         prefix = f"sid:{report.billing_service_id} action:{report.operation}"
         if report.outcome == "waiting":
-            self.in_flight.add(service_id)
+            self.waiting[service_id] = time.monotonic() + report.after
             self.lines[service_id] = (f"{prefix} [waiting] {report.message}".rstrip(), False)
             return
-        self.settled.add(service_id)
-        self.in_flight.discard(service_id)
+        self._settle(service_id)
         if report.outcome == "complete":
             self.lines[service_id] = (f"{prefix} [success]", False)
         elif report.outcome in ("paused", "failed"):
@@ -146,8 +170,7 @@ class _ProcessPass:
         logger.exception("The run of service %s raised; it is tried again in %ss.", service_id, retry)
         self.run.output.interrupted(service_id)
         claims.defer(service_id, self.run.owner, retry)
-        self.settled.add(service_id)
-        self.in_flight.discard(service_id)
+        self._settle(service_id)
         found = Service.objects.filter(pk=service_id).values_list("billing_service_id", "state").first()
         sid, state = found or (str(service_id), "")
         operation = operation_for(state)
