@@ -117,7 +117,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # Raised by django-ninja itself: a body that is not JSON (400) or a failed CSRF check (403).
         if exc.status_code == 400:
-            detail = _("The request body is not JSON this API can read (malformed, or holding a NUL character).")
+            detail = _(
+                "The request body is not a JSON object this API can read (malformed, another JSON value, or holding "
+                "a NUL character)."
+            )
             return respond(request, ApiError(400, "bad_request", detail))
         if exc.status_code == 403:
             detail = _("The CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header.")

@@ -1,7 +1,10 @@
-"""Reading JSON request bodies: a NUL character anywhere is refused like a body that is not JSON.
+"""Reading JSON request bodies: every body of this API is a JSON object, and a NUL character anywhere is refused
+like a body that is not JSON.
 
-PostgreSQL cannot store NUL in a text column; refusing it at the door keeps every endpoint from answering a
-database error for a string that passed every other check.
+A body that is another JSON value (`"please do not"`, `[]`) is refused at the door: the schemas would otherwise
+read their fields from it as from any object, find none, and take the defaults, so the operation would run.
+PostgreSQL cannot store NUL in a text column; refusing it here keeps every endpoint from answering a database
+error for a string that passed every other check.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ def _has_nul(value: Any) -> bool:
 class JsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise ValueError("the request body is not a JSON object")
         if _has_nul(data):
             raise ValueError("NUL character in the request body")
         return data

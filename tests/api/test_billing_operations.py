@@ -133,3 +133,26 @@ def test_a_reinstall_without_a_vm_is_a_conflict(billing: Api, ordered: Service) 
     status, body = billing.post("/api/v1/billing/services/1001/reinstall", {})
     assert status == 409
     assert "no VM" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "raw"),
+    [
+        ("post", "/api/v1/billing/services/{sid}/reinstall", '"please do not"'),
+        ("post", "/api/v1/billing/services/{sid}/password", "[]"),
+        ("patch", "/api/v1/billing/services/{sid}", "[null, null]"),
+        ("post", "/api/v1/billing/services/{sid}/power", "42"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_is_refused_and_asks_for_nothing(
+    billing: Api, ready: Service, method: str, path: str, raw: str
+) -> None:
+    response = getattr(billing.client, method)(
+        path.format(sid=ready.billing_service_id), data=raw, content_type="application/json", headers=billing.headers
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+    assert "JSON object" in response.json()["detail"]
+    assert not OperationRequest.objects.filter(service=ready).exclude(operation="deploy").exists()
+    ready.refresh_from_db()
+    assert ready.state == states.READY
