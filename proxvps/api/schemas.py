@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from proxvps.domain.naming import DEFAULT_TEMPLATE
 from proxvps.domain.options import DATABASE_INT_MAX
@@ -21,6 +21,29 @@ LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 """One line of printable text."""
 
 BillingId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
+
+
+def _id_as_text(value: object) -> object:
+    """A non-negative whole JSON number as the text of its digits; anything else as it came, for the checks."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    return value
+
+
+BillingIdIn = Annotated[
+    BillingId,
+    BeforeValidator(_id_as_text),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "minLength": 1, "maxLength": 64, "pattern": ID_PATTERN},
+                {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+            ]
+        }
+    ),
+]
+"""A billing system's id in a request body: text, or a JSON number as WHMCS and most billing systems hold their
+ids (stored as its digits)."""
 Line = Annotated[str, StringConstraints(max_length=200, pattern=LINE_PATTERN)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=LINE_PATTERN)]
 Password = Annotated[str, StringConstraints(max_length=128, pattern=LINE_PATTERN)]
@@ -120,7 +143,7 @@ class StaffServiceOut(ServiceOut):
 
 
 class ClientIn(Schema):
-    id: BillingId
+    id: BillingIdIn
     email: Annotated[str, StringConstraints(max_length=254, pattern=LINE_PATTERN)] = ""
     first_name: Line = ""
     last_name: Line = ""
@@ -129,7 +152,7 @@ class ClientIn(Schema):
 class ServiceCreateIn(Schema):
     """An order: the billing system's service id is the key; ordering the same id again changes nothing."""
 
-    service_id: BillingId
+    service_id: BillingIdIn
     client: ClientIn
     plan: Name
     """The plan's name, as GET /billing/plans lists it."""

@@ -31,6 +31,17 @@ def test_an_order_answers_at_once_with_the_new_service(billing: Api, small_plan:
     assert (service.client_email, service.client_name) == ("ann@example.com", "Ann Lee")
 
 
+def test_ids_sent_as_json_numbers_are_taken_as_their_digits(billing: Api, small_plan: Plan) -> None:
+    """WHMCS and most billing systems hold ids as numbers and send them so."""
+    body = {**order_body(), "service_id": 9001, "client": {"id": 501, "email": "ann@example.com"}}
+    status, answer = billing.post("/api/v1/billing/services", body)
+    assert status == 201, answer
+    assert (answer["service_id"], answer["client_id"]) == ("9001", "501")
+    assert Service.objects.get(billing_service_id="9001").client_ref == "501"
+    again = billing.post("/api/v1/billing/services", {**body, "service_id": "9001"})
+    assert again[0] == 200, "the number and its digits are one id"
+
+
 def test_ordering_the_same_service_id_twice_makes_one_service(billing: Api, small_plan: Plan) -> None:
     first = billing.post("/api/v1/billing/services", order_body())
     again = billing.post("/api/v1/billing/services", order_body(options={"RAM": 4096}))
@@ -69,6 +80,9 @@ def test_a_bad_option_is_refused_naming_the_option_and_creates_nothing(billing: 
     [
         ({"service_id": "12/34"}, "service_id"),
         ({"service_id": ""}, "service_id"),
+        ({"service_id": -5}, "service_id"),
+        ({"service_id": 1.5}, "service_id"),
+        ({"service_id": True}, "service_id"),
         ({"client": {"id": "42", "email": "not an address"}}, "client.email"),
         ({"password": "a\nb"}, "password"),
     ],
