@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils import timezone
 
 from proxvps.worker import claims, locks, schedule
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 PASS_BUDGET = 60.0
 """Seconds processVirtualMachines may keep going round for in-flight operations in one pass."""
 PROCESS = "processVirtualMachines"
+OUTAGE_BACKOFF_MAX = 30.0
+"""Longest wait between two tries of a database that does not answer."""
 
 
 class Worker:
@@ -104,11 +107,35 @@ class Worker:
             return PassResult(errors=1, details=[f"[{error}]"])
 
     def serve(self, sleep: float = 1.0, once: bool = False) -> None:
-        """The worker loop: run what is due, look again after `sleep` seconds when nothing was, until stopped."""
+        """The worker loop: run what is due, look again after `sleep` seconds when nothing was, until stopped.
+
+        A database that does not answer (restarted, failed over, a network blip) does not end the worker: it says so
+        once, waits with back-off (from `sleep` up to OUTAGE_BACKOFF_MAX seconds) and carries on when the database
+        answers again. Whatever a pass had not recorded is still due: nothing is lost, and nothing runs twice (the
+        leases and the conditional state changes see to that)."""
+        outage: float | None = None
         while not self.stop.is_set():
-            tasks = self.due_for_worker()
-            # A pass that did nothing (a due service with no step to run) is not repeated at once: sleep first.
-            busy = bool(tasks) and self.run_tasks(tasks) > 0
+            try:
+                tasks = self.due_for_worker()
+                # A pass that did nothing (a due service with no step to run) is not repeated at once: sleep first.
+                busy = bool(tasks) and self.run_tasks(tasks) > 0
+            except (OperationalError, InterfaceError) as error:
+                # Connections the outage broke are thrown away, so the next attempt opens a new one.
+                close_old_connections()
+                if outage is None:
+                    outage = time.monotonic()
+                    logger.warning("The database does not answer (%s); the worker waits for it.", str(error).strip())
+                    delay = sleep
+                if once:
+                    return
+                self.stop.wait(delay)
+                delay = min(delay * 2, OUTAGE_BACKOFF_MAX)
+                continue
+            if outage is not None:
+                logger.warning(
+                    "The database answers again after %.0f s; the worker carries on.", time.monotonic() - outage
+                )
+                outage = None
             if once:
                 return
             if not busy:

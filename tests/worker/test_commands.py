@@ -7,11 +7,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.utils import timezone
 
 from proxvps.worker import locks
+from proxvps.worker.cycle import Worker
 from proxvps.worker.models import TaskSchedule
-from proxvps.worker.tasks import TASKS
+from proxvps.worker.output import CronOutput
+from proxvps.worker.tasks import TASKS, Task
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +107,34 @@ def test_worker_refuses_a_sleep_that_is_not_positive() -> None:
         call_command("worker", "--sleep", "0", stderr=err)
     assert stop.value.code == 2
     assert "--sleep" in err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_does_not_answer_does_not_end_the_worker(monkeypatch, caplog) -> None:
+    """The worker says once that the database is gone, waits with back-off, and carries on when it answers."""
+    worker = Worker(CronOutput(StringIO()))
+    real = Worker.due_for_worker
+    calls: list[str] = []
+    waits: list[float] = []
+
+    def flaky(self: Worker) -> list[Task]:
+        calls.append("look")
+        if len(calls) <= 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        self.stop.set()
+        return real(self)
+
+    monkeypatch.setattr(Worker, "due_for_worker", flaky)
+    def no_wait(seconds: float) -> bool:
+        waits.append(seconds)
+        return False
+
+    monkeypatch.setattr(worker.stop, "wait", no_wait)
+    with caplog.at_level("WARNING", logger="proxvps.worker.cycle"):
+        worker.serve(sleep=0.5)
+
+    assert len(calls) == 4, "the worker looked again after each failure"
+    assert waits[:3] == [0.5, 1.0, 2.0], "with back-off"
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("does not answer" in m for m in messages) == 1, messages
+    assert sum("answers again" in m for m in messages) == 1, messages
