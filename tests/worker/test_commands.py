@@ -125,6 +125,7 @@ def test_a_database_that_does_not_answer_does_not_end_the_worker(monkeypatch, ca
         return real(self)
 
     monkeypatch.setattr(Worker, "due_for_worker", flaky)
+
     def no_wait(seconds: float) -> bool:
         waits.append(seconds)
         return False
