@@ -242,17 +242,28 @@ def test_a_backup_asked_for_during_a_change_package_waits_then_runs_after_it(san
 def test_while_the_backup_task_runs_a_change_package_waits_and_nothing_touches_the_vm(
     sandbox, cluster: Server, ready_vm: Service
 ) -> None:
-    sandbox.call(lambda pve: setattr(pve, "time_scale", 1 / 30))  # the 30 PVE seconds of a backup take 1 s
+    hold = sandbox.hold("vzdump", vmid=ready_vm.vmid)  # the backup runs until the test lets it finish
     request_backup_create(ready_vm)
     drive(ready_vm, runs=1)
+    assert sandbox.wait_until_held(hold) == ready_vm.task_upid
     with client_for(cluster) as client:
         assert client.task_result(TaskRef.from_upid(ready_vm.task_upid)) is None, "the backup runs"
+    memory = _config(cluster, ready_vm)["memory"]
+    writes_before = len(writes(sandbox))
 
     request_change_package(ready_vm, options={"RAM": 4096})
-    recorder = drive(ready_vm, runs=100_000)
+    during = drive(ready_vm, runs=5)
 
-    assert _operations(recorder) == ["backup_create", "change_package"]
-    assert [s for s in recorder.steps if s.result == "error"] == [], "no step met the VM's backup lock"
+    assert _operations(during) == ["backup_create"], "the change waits for the backup"
+    assert [s for s in during.steps if s.result != "waiting"] == []
+    assert writes(sandbox)[writes_before:] == [], "nothing wrote to Proxmox while the backup ran"
+    assert _config(cluster, ready_vm)["memory"] == memory
+
+    sandbox.release(hold)
+    after = drive(ready_vm)
+
+    assert _operations(after) == ["backup_create", "change_package"]
+    assert [s for s in after.steps if s.result == "error"] == [], "no step met the VM's backup lock"
     made = ActionLog.objects.get(service=ready_vm, step="Create backup", result="success")
     changes = ActionLog.objects.filter(service=ready_vm, operation="change_package").exclude(result="waiting")
     assert min(row.started_at for row in changes) >= made.started_at
