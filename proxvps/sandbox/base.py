@@ -45,6 +45,10 @@ class PveBase(fakepve.FakePve):  # type: ignore[misc]  # fakepve ships no type i
         self._sb_clock_offset = 0.0
         self._sb_clock_frozen: float | None = None
 
+    def _sb_task_succeeded(self, ttype: str, tid: object) -> None:
+        """Called when a task's body has ended without error, before the task is marked stopped: the areas extend it
+        (contents.py keeps the disks' data at a snapshot)."""
+
     def now(self) -> float:
         """The sandbox's time in epoch seconds."""
         base = time.time() if self._sb_clock_frozen is None else self._sb_clock_frozen

@@ -7,8 +7,9 @@ locked and the worker waiting, for as long as it likes, on any machine. A held t
 time_scale 0, so its request answers with the UPID while it is held, as PVE answers while a worker runs. A stop
 request (`DELETE .../tasks/{upid}`) still interrupts a held task. A task whose body never pauses is not held.
 
-This replaces fakepve's FakePve.task (0.5.0, pinned): the copy differs only in the hold. It must stay the last
-`task` override before FakePve in SandboxPve's bases (TaskStops wraps it).
+This replaces fakepve's FakePve.task (0.5.0, pinned), copied with two changes: the hold, and a call to the areas'
+hook `_sb_task_succeeded` when a task's body ends without error. It must stay the last `task` override before
+FakePve in SandboxPve's bases (TaskStops wraps it).
 """
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ class TaskHolds(PveBase):
         self, node, ttype, tid, user, body: Callable[[], Awaitable[Any]], vm=None, lock=True, log=()
     ) -> str:
         """fakepve's FakePve.task: start a task and return its UPID; body() may pause, and raises TaskError to
-        fail. The one change: a held task runs in the background at any time_scale."""
+        fail. The changes: a held task runs in the background at any time_scale, and a body that ends without error
+        calls _sb_task_succeeded (the areas' hook)."""
         hold = next((h for h in self._sb_holds if h.matches(node, ttype, tid)), None)
         upid: str
         upid, pid, start = self._upid(node, ttype, tid, user)
@@ -112,6 +114,7 @@ class TaskHolds(PveBase):
                     await self.acquire(vm, upid)
                 try:
                     note = await body()
+                    self._sb_task_succeeded(ttype, tid)
                     if note:
                         record["log"].append(note)
                 finally:

@@ -148,6 +148,14 @@ class RunningSandbox:
         """The VM's cloud-init settings in clear, password included, as the guest gets them (not a PVE call)."""
         return self.call(lambda pve: pve.guest_cloudinit(vmid))
 
+    def write_disk(self, vmid: int, key: str, text: str) -> None:
+        """The guest of VM vmid writes text to its disk at config key (see contents.py; not a PVE call)."""
+        self.call(lambda pve: pve.write_disk(vmid, key, text))
+
+    def read_disk(self, vmid: int, key: str) -> str | None:
+        """What VM vmid's disk at config key holds (see contents.py; not a PVE call)."""
+        return self.call(lambda pve: pve.read_disk(vmid, key))
+
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._loop is None:
             coro.close()

@@ -90,9 +90,15 @@ def test_an_archive_of_the_same_vmid_without_the_service_tag_is_not_the_service_
 
 
 def test_a_restore_brings_the_package_back_starts_the_vm_and_mails_the_client_once(
-    cluster: Server, ready_vm: Service, django_capture_on_commit_callbacks
+    sandbox, cluster: Server, ready_vm: Service, django_capture_on_commit_callbacks
 ) -> None:
+    disk = find_system_disk(_config(cluster, ready_vm))
+    assert disk is not None
+    sandbox.write_disk(ready_vm.vmid, disk.key, "the guest's files at the backup")
     backup = _backup(ready_vm)  # 2 cores, 2048 MB, a 20G system disk
+    sandbox.write_disk(ready_vm.vmid, disk.key, "the guest's files later")
+    with client_for(cluster) as client:
+        client.update_config(ready_vm.node, ready_vm.vmid or 0, {"tags": "after-backup"})
     request_change_package(ready_vm, options={"RAM": 4096, "System Disk": 30})
     drive(ready_vm)
     _stop(cluster, ready_vm)
@@ -102,8 +108,10 @@ def test_a_restore_brings_the_package_back_starts_the_vm_and_mails_the_client_on
         recorder = drive(ready_vm)
 
     assert ready_vm.state == states.READY, [(s.label, s.message) for s in recorder.steps]
+    assert sandbox.read_disk(ready_vm.vmid, disk.key) == "the guest's files at the backup"
     config = _config(cluster, ready_vm)
-    assert config["memory"] == "4096"
+    assert "tags" not in config, "the config is the archive's"
+    assert config["memory"] == "4096", "the package applies again: the backup was taken with 2048"
     assert _system_size(cluster, ready_vm) == "30G"
     assert _status(cluster, ready_vm) == "running"
     assert recorder.step_named("Stop VM").note == "skip - already stopped"
