@@ -1,9 +1,7 @@
-"""What placement counts against each node for services still being built: held to sums added up by hand from a
-table of what each state counts, across states, storages, servers and the excluded service."""
+"""What placement counts against each node for services still being built: memory until their VM has started,
+disk until it has grown its system disk, on the storage asked about, for the server asked about."""
 
 from __future__ import annotations
-
-import itertools
 
 import pytest
 
@@ -13,29 +11,7 @@ from proxvps.lifecycle.placement import Need, in_flight
 
 pytestmark = pytest.mark.django_db
 
-
-# What each state of the test counts against its node, written out (not taken from placement's own state sets):
-# (memory: the VM has not started yet, disk: its disks have not grown yet).
-COUNTS = {
-    states.NEW: (True, True),
-    states.MIGRATED: (True, True),
-    states.SET_SYSTEM_DISK_SIZE: (True, False),
-    states.SET_CLOUDINIT: (True, False),
-    states.READY: (False, False),
-    states.REINSTALL: (True, True),
-}
-
-
-def _expected(server: Server, storage: str, exclude: int) -> dict[str, Need]:
-    """The sums in_flight must give, added up in Python from the services and COUNTS."""
-    sums: dict[str, list[int]] = {}
-    for service in Service.objects.filter(server=server).exclude(placed_on="").exclude(pk=exclude):
-        memory, disk = COUNTS[service.state]
-        if memory:
-            node = sums.setdefault(service.placed_on, [0, 0])
-            node[0] += service.placed_memory
-            node[1] += service.placed_disk if disk and service.plan.storage == storage else 0
-    return {node: Need(memory, disk) for node, (memory, disk) in sums.items()}
+GIB = 2**30
 
 
 def _server(name: str) -> Server:
@@ -44,32 +20,51 @@ def _server(name: str) -> Server:
     )
 
 
-def test_placement_counts_what_other_workers_placed() -> None:
+def _placed(plan: Plan, server: Server, state: str, node: str, memory_gib: int, disk_gib: int) -> Service:
+    return Service.objects.create(
+        billing_service_id=f"s{Service.objects.count()}",
+        client_ref="1",
+        plan=plan,
+        server=server,
+        state=state,
+        placed_on=node,
+        placed_memory=memory_gib * GIB,
+        placed_disk=disk_gib * GIB,
+    )
+
+
+def test_placement_counts_what_other_workers_placed_and_proxmox_does_not_show_yet() -> None:
     group = ServerGroup.objects.create(name="g")
     local = Plan.objects.create(name="local", server_group=group, storage="local-lvm")
     ceph = Plan.objects.create(name="ceph", server_group=group, storage="ceph")
     here, elsewhere = _server("here"), _server("elsewhere")
-    # Before the disks grow, after them but before the start, done, and a reinstall.
-    chosen = list(COUNTS)
-    ids = itertools.count()
-    for state, plan, server, node in itertools.product(chosen, (local, ceph), (here, elsewhere), ("pve1", "pve2", "")):
-        n = next(ids)
-        Service.objects.create(
-            billing_service_id=f"s{n}",
-            client_ref="1",
-            plan=plan,
-            server=server,
-            state=state,
-            placed_on=node,
-            placed_memory=(n + 1) * 2**30,
-            placed_disk=(n + 1) * 10 * 2**30,
-        )
-    excluded = Service.objects.filter(server=here, placed_on="pve1", state=states.NEW).first()
-    assert excluded is not None
+    # On pve1: one just ordered, one migrated (disks not grown), one with its disk grown but not started, one ready.
+    _placed(local, here, states.NEW, "pve1", 1, 10)
+    _placed(local, here, states.MIGRATED, "pve1", 2, 20)
+    _placed(local, here, states.SET_SYSTEM_DISK_SIZE, "pve1", 4, 40)
+    _placed(local, here, states.READY, "pve1", 8, 80)
+    # On pve2: a reinstall re-cloning (disks gone until regrown), and one on another storage (memory only).
+    _placed(local, here, states.RI_CLONE, "pve2", 16, 160)
+    _placed(ceph, here, states.CLONE, "pve2", 32, 320)
+    # Not counted: not placed yet, and another server.
+    _placed(local, here, states.NEW, "", 64, 640)
+    _placed(local, elsewhere, states.NEW, "pve1", 128, 1280)
 
-    for storage, exclude in (("local-lvm", 0), ("ceph", excluded.pk), ("nowhere", 0)):
-        expected = _expected(here, storage, exclude)
-        assert expected, "the case counts something"
-        assert any(need.disk for need in expected.values()) == (storage != "nowhere")
-        assert in_flight(here, storage, exclude) == expected
-    assert in_flight(_server("empty"), "local-lvm", 0) == {}
+    assert in_flight(here, "local-lvm", exclude=0) == {
+        "pve1": Need(memory=(1 + 2 + 4) * GIB, disk=(10 + 20) * GIB),
+        "pve2": Need(memory=(16 + 32) * GIB, disk=160 * GIB),
+    }
+    assert in_flight(here, "ceph", exclude=0) == {
+        "pve1": Need(memory=(1 + 2 + 4) * GIB, disk=0),
+        "pve2": Need(memory=(16 + 32) * GIB, disk=320 * GIB),
+    }
+
+
+def test_the_service_being_placed_does_not_count_against_itself() -> None:
+    plan = Plan.objects.create(name="p", server_group=ServerGroup.objects.create(name="g"), storage="local-lvm")
+    server = _server("here")
+    me = _placed(plan, server, states.CLONE, "pve1", 2, 20)
+    _placed(plan, server, states.CLONE, "pve1", 1, 10)
+
+    assert in_flight(server, "local-lvm", exclude=me.pk) == {"pve1": Need(memory=GIB, disk=10 * GIB)}
+    assert in_flight(_server("empty"), "local-lvm", exclude=0) == {}
