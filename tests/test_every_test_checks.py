@@ -1,9 +1,10 @@
 """Every test in the suite checks something: a test that asserts nothing passes whatever the code does.
 
 An AST scan of tests/: each `test_*` function must contain an `assert`, a `pytest.raises`/`pytest.fail`, or a call
-to a helper that checks (one named `assert_*`/`expect_*`, or a function or method defined under tests/ that itself
-checks, followed through helpers calling helpers). Helpers are matched by name only: simple, and good enough to
-find a test that checks nothing. The few tests that hand the checking to a tool are listed in DELEGATED, with why.
+to a helper that checks: one named `assert_*`/`expect_*`, or a function called by its plain name (`_done(vm)`) that
+is defined under tests/ and itself checks, followed through helpers calling helpers. A method call
+(`sandbox_api.get(...)`) counts only when named `assert_*`/`expect_*`: by name alone, `get` would also credit every
+`dict.get`. The few tests that hand the checking to a tool are listed in DELEGATED, with why.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ def _functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def _called_name(call: ast.Call) -> str | None:
+    """The name of a plain call (`helper()`), or of a method call named like a check (`api.expect_ok()`)."""
     func = call.func
     if isinstance(func, ast.Name):
         return func.id
-    if isinstance(func, ast.Attribute):
+    if isinstance(func, ast.Attribute) and func.attr.startswith(CHECK_PREFIXES):
         return func.attr
     return None
 
@@ -48,11 +50,16 @@ def _is_pytest_check(call: ast.Call) -> bool:
     )
 
 
+def _is_check_call(node: ast.AST) -> bool:
+    """pytest.raises/fail/warns, or a call named `assert_*`/`expect_*` (a function or a method)."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = _called_name(node)
+    return _is_pytest_check(node) or (name is not None and name.startswith(CHECK_PREFIXES))
+
+
 def _checks_directly(function: ast.AST) -> bool:
-    return any(
-        isinstance(node, ast.Assert) or (isinstance(node, ast.Call) and _is_pytest_check(node))
-        for node in ast.walk(function)
-    )
+    return any(isinstance(node, ast.Assert) or _is_check_call(node) for node in ast.walk(function))
 
 
 def _calls(function: ast.AST) -> set[str]:
@@ -70,7 +77,7 @@ def checking_helpers(modules: dict[Path, ast.Module]) -> set[str]:
     for tree in modules.values():
         for function in _functions(tree):
             calls.setdefault(function.name, set()).update(_calls(function))
-            if _checks_directly(function) or function.name.startswith(CHECK_PREFIXES):
+            if _checks_directly(function):
                 checking.add(function.name)
     grew = True
     while grew:
@@ -131,10 +138,22 @@ def test_nothing():
 def test_through_helpers():
     _wraps(1)
 
+def test_only_a_method_that_happens_to_share_a_helpers_name():
+    {}.get("x")
+
+def get(value):
+    assert value
+
+def test_a_method_named_as_a_check():
+    api.expect_ok()
+
 def test_raises():
     with pytest.raises(ValueError):
         int("x")
 """
     modules = {TESTS / "test_example.py": ast.parse(source)}
 
-    assert unchecked_tests(modules) == [("test_example.py", "test_nothing")]
+    assert unchecked_tests(modules) == [
+        ("test_example.py", "test_nothing"),
+        ("test_example.py", "test_only_a_method_that_happens_to_share_a_helpers_name"),
+    ]
