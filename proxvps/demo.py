@@ -23,14 +23,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import Any, TextIO
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="proxvps demo", description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--data-dir", default=".proxvps", help="where the SQLite database lives (default ./.proxvps)")
     parser.add_argument(
-        "--listen", default="127.0.0.1:8000", help="host:port of the web server (default 127.0.0.1:8000)"
+        "--listen",
+        default="127.0.0.1:8000",
+        help="host:port of the web server (default 127.0.0.1:8000; port 0 picks a free one, shown in the URLs)",
     )
     parser.add_argument("--nodes", type=int, default=3, help="nodes of the sandbox cluster (default 3)")
     parser.add_argument(
@@ -87,14 +89,31 @@ def _wait_for_first_vm(service_id: int, stop: threading.Event, seconds: float = 
     return ("stopped", "") if stop.is_set() else ("error", "the first VM was not ready in time")
 
 
-@contextmanager
-def _web_server(host: str, port: int) -> Iterator[None]:
-    """The WSGI app served by waitress in a thread, for as long as the block runs."""
-    from waitress.server import create_server
-
+def _application(environ: dict[str, Any], start_response: Any) -> Any:
+    """The WSGI app, imported on the first request: the web server binds its port before Django is set up."""
     from proxvps.wsgi import application
 
-    server = create_server(application, host=host, port=port, threads=4)
+    return application(environ, start_response)
+
+
+def _bind(host: str, port: int) -> Any:
+    """The waitress server bound (and listening) on host:port before anything else starts, so port 0 gives a free
+    port that is ours: the URLs printed and PROXVPS_PUBLIC_URL name it, and no other process can take it meanwhile.
+    Connections wait in the backlog until _web_server runs it."""
+    from waitress.server import create_server
+
+    return create_server(_application, host=host, port=port, threads=4)
+
+
+def _bound_port(server: Any) -> int:
+    """The port the server got (a host naming several addresses gives several servers: the first one's)."""
+    port = getattr(server, "effective_port", None)
+    return int(port if port is not None else server.effective_listen[0][1])
+
+
+@contextmanager
+def _web_server(server: Any) -> Iterator[None]:
+    """The bound server run in a thread, for as long as the block runs."""
     thread = threading.Thread(target=server.run, name="proxvps-web", daemon=True)
     thread.start()
     try:
@@ -110,9 +129,15 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, stop: threadin
     if not host or not port_text.isdigit():
         _say(out, f"--listen must be HOST:PORT, not {args.listen!r}.")
         return 2
+    try:
+        web = _bind(host, int(port_text))
+    except OSError as exc:
+        _say(out, f"--listen {args.listen}: cannot listen there ({exc.strerror or exc}).")
+        return 2
+    listen = f"{host}:{_bound_port(web)}"
     os.environ["PROXVPS_DATA_DIR"] = str(Path(args.data_dir).resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proxvps.settings")
-    os.environ.setdefault("PROXVPS_PUBLIC_URL", f"http://{args.listen}")
+    os.environ.setdefault("PROXVPS_PUBLIC_URL", f"http://{listen}")
     import django
 
     django.setup()
@@ -134,7 +159,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, stop: threadin
         signal.signal(signal.SIGTERM, _stop)
 
     with RunningSandbox(build_sandbox(nodes=args.nodes, time_scale=args.time_scale)) as sandbox:
-        base = f"http://{args.listen}"
+        base = f"http://{listen}"
         admin_password = secrets.token_urlsafe(12)
         demo = prepare_demo(sandbox.info, admin_password)
         _say(out, f"sandbox: {sandbox.info.url} nodes={args.nodes}")
@@ -142,7 +167,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, stop: threadin
         for line in demo.node_lines:
             _say(out, line)
         worker_stop = threading.Event()
-        with _web_server(host, int(port_text)), _worker(Path(args.data_dir) / "worker.log", worker_stop):
+        with _web_server(web), _worker(Path(args.data_dir) / "worker.log", worker_stop):
             _say(out, f"admin: {base}/admin/ user={demo.admin_user} password={admin_password}")
             _say(out, f"api: {base}/api/v1/ token={demo.api_token}")
             outcome, why = _wait_for_first_vm(demo.first_service_id, stop)

@@ -4,6 +4,7 @@ server for the DNS tests."""
 from __future__ import annotations
 
 import secrets
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -85,6 +86,15 @@ def sandbox_api(sandbox: RunningSandbox) -> Iterator[SandboxApi]:
     api = SandboxApi(sandbox.info)
     with api.client:
         yield api
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback TCP port that refuses connections for the whole test: bound by the test and never listened on, so
+    no other process can take it between choosing it and using it (as a port merely found free could be)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

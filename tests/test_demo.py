@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,12 +14,6 @@ import httpx
 import pytest
 
 DEADLINE_S = 90
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _read_until(process: subprocess.Popen[str], prefix: str, seen: list[str]) -> str:
@@ -39,7 +32,6 @@ def _read_until(process: subprocess.Popen[str], prefix: str, seen: list[str]) ->
 
 @pytest.mark.slow
 def test_demo_serves_the_admin_and_the_api_then_stops_on_interrupt(tmp_path: Path) -> None:
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PROXVPS_DATA_DIR")}
     process = subprocess.Popen(
         [
@@ -50,7 +42,7 @@ def test_demo_serves_the_admin_and_the_api_then_stops_on_interrupt(tmp_path: Pat
             "--data-dir",
             str(tmp_path),
             "--listen",
-            f"127.0.0.1:{port}",
+            "127.0.0.1:0",  # the demo binds a free port itself and names it in the URLs it prints
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -74,6 +66,10 @@ def test_demo_serves_the_admin_and_the_api_then_stops_on_interrupt(tmp_path: Pat
         assert api_match
         admin_url, user, password = admin_match.groups()
         api_url, token = api_match.groups()
+        port = re.fullmatch(r"http://127\.0\.0\.1:(\d+)/admin/", admin_url)
+        assert port, admin_url
+        assert int(port.group(1)) > 0
+        assert api_url == f"http://127.0.0.1:{port.group(1)}/api/v1/"
 
         with httpx.Client(timeout=10) as web:
             login = web.get(admin_url + "login/")

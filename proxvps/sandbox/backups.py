@@ -199,6 +199,8 @@ class Backups(NodeVolumes):
                 continue
             vol = self._volumes(sid_of).get(name) or {}
             disks[key] = {"size": int(vol.get("size") or 0), "format": vol.get("format") or "raw"}
+            if vol.get("data") is not None:
+                disks[key]["data"] = vol["data"]  # what the disk held (contents.py)
         size = max(int(sum(d["size"] for d in disks.values()) * ARCHIVE_RATIO), ARCHIVE_MIN)
         archive: dict[str, Any] = {
             "content": "backup",
@@ -323,6 +325,9 @@ class Backups(NodeVolumes):
             size = int(disk.get("size") or 0)
             fmt = self._sb_target_format(target, disk.get("format"))
             volid = self._sb_alloc_on(target, vm.node, vm.vmid, fmt, size)[0]
+            if disk.get("data") is not None:
+                new_sid, new_name = volume_ref(volid)
+                self._volumes(new_sid)[new_name]["data"] = disk["data"]
             lines.append(f"new volume ID is '{volid}'")
             config[key] = join_drive(volid, props)
         config.update(overrides)

@@ -33,7 +33,38 @@ def log_time() -> str:
 
 
 class PveBase(fakepve.FakePve):  # type: ignore[misc]  # fakepve ships no type information
-    """FakePve with the helpers several sandbox areas need."""
+    """FakePve with the helpers several sandbox areas need, and the sandbox's clock.
+
+    The clock (`now()`) is the wall clock until a test freezes it (`freeze_clock()`) or moves it on
+    (`advance_clock(secs)`): the figures that grow with time (usage counters, RRD points, uptimes) read it, so a
+    test sees them grow by what it advanced, not by how long the machine took.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sb_clock_offset = 0.0
+        self._sb_clock_frozen: float | None = None
+
+    def _sb_task_succeeded(self, ttype: str, tid: object) -> None:
+        """Called when a task's body has ended without error, before the task is marked stopped: the areas extend it
+        (contents.py keeps the disks' data at a snapshot)."""
+
+    def now(self) -> float:
+        """The sandbox's time in epoch seconds."""
+        base = time.time() if self._sb_clock_frozen is None else self._sb_clock_frozen
+        return base + self._sb_clock_offset
+
+    def freeze_clock(self) -> float:
+        """Stop the clock where it is (it moves only by advance_clock from now on); the frozen time."""
+        self._sb_clock_frozen = time.time()
+        return self.now()
+
+    def advance_clock(self, secs: float) -> float:
+        """Move the clock secs seconds on; the new time."""
+        if secs < 0:
+            raise ValueError(f"the sandbox clock only moves forward, not by {secs} s")
+        self._sb_clock_offset += secs
+        return self.now()
 
     def _sb_shared(self, sid: str) -> bool:
         """True if every node sees the same storage (nfs, rbd, a shared dir, ...)."""

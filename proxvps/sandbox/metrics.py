@@ -9,7 +9,6 @@ shows them, so they grow while it runs; rrddata gives rates per second, as PVE's
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,10 +64,11 @@ class Metrics(PveBase):
         if vm.status != "running" or not vm.started_at:
             return data
         rates = VmRates.of(vm.vmid)
-        secs = max(time.time() - vm.started_at, 0.0)
+        secs = max(self.now() - vm.started_at, 0.0)
         mine: dict[str, float] = {key: int(getattr(rates, key) * secs) for key in COUNTERS}
         mine.update(cpu=rates.cpu, mem=int(data["maxmem"] * rates.mem))
         mine["memhost"] = mine["mem"]
+        mine["uptime"] = int(secs)
         data.update((key, value) for key, value in mine.items() if key not in vm.stats)
         return data
 
@@ -79,7 +79,7 @@ class Metrics(PveBase):
         usage = self._vm_usage(vm)
         running = vm.status == "running"
         rates = VmRates.of(vm.vmid)
-        last = int(time.time()) // step * step
+        last = int(self.now()) // step * step
         points = []
         for n in range(RRD_POINTS):
             at = last - (RRD_POINTS - 1 - n) * step

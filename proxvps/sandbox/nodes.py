@@ -77,7 +77,7 @@ class NodeResources(PveBase):
             "maxmem": total,
             "disk": NODE_ROOTFS_USED,
             "maxdisk": NODE_ROOTFS,
-            "uptime": int(time.time() - self.booted_at),
+            "uptime": int(self.now() - self.booted_at),
         }
 
     def _sb_rewrite(self, response: web.Response, fix: Callable[[Any], None]) -> web.Response:
@@ -125,7 +125,7 @@ class NodeResources(PveBase):
                 "avail": NODE_ROOTFS - NODE_ROOTFS_USED,
             },
             "ksm": {"shared": 0},
-            "uptime": int(time.time() - self.booted_at),
+            "uptime": int(self.now() - self.booted_at),
             "loadavg": [load, load, load],
             "kversion": f"Linux {KERNEL_RELEASE} {KERNEL_VERSION}",
             "pveversion": f"pve-manager/{self.version}/0123456789abcdef",

@@ -3,8 +3,10 @@
 fakepve validates each request against the real PVE 9 schema and answers generically where it has no
 model. The mixins add the models proxvps relies on: per-node volumes (volumes.py), disk allocation in
 config writes and resize (disks.py), migration (migration.py), vzdump and restore (backups.py), node
-RAM and CPU (nodes.py) and usage figures (metrics.py). Their routes are `_routes_*` tables, registered
-like fakepve's own, so the schema's parameter checks still run first.
+RAM and CPU (nodes.py), usage figures (metrics.py) and cloud-init passwords masked as PVE masks them
+(cloudinit.py); for tests, holds on tasks (holds.py), task stops (stops.py), a clock to freeze and advance
+(base.py) and disk contents that snapshots and backups keep (contents.py). Their routes are `_routes_*`
+tables, registered like fakepve's own, so the schema's parameter checks still run first.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from aiohttp.typedefs import Handler
 from fakepve.server import SECRET_KEYS
 
 from proxvps.sandbox.backups import Backups
+from proxvps.sandbox.cloudinit import CloudInitSecrets
+from proxvps.sandbox.contents import DiskContents
 from proxvps.sandbox.disks import DiskConfig
+from proxvps.sandbox.holds import TaskHolds
 from proxvps.sandbox.metrics import Metrics
 from proxvps.sandbox.migration import Migration
 from proxvps.sandbox.nodes import NodeResources
@@ -49,7 +54,9 @@ def _loggable(text: str) -> str:
     return text[:RESPONSE_BODY_MAX]
 
 
-class SandboxPve(TaskStops, DiskConfig, Migration, Backups, NodeResources, Metrics):
+class SandboxPve(
+    TaskStops, TaskHolds, CloudInitSecrets, DiskContents, DiskConfig, Migration, Backups, NodeResources, Metrics
+):
     """The fake PVE cluster of the sandbox (see the module docstring of each area)."""
 
     def __init__(

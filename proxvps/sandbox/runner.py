@@ -21,6 +21,8 @@ from typing import Any, TypeVar, cast
 
 from fakepve.certs import make_cert
 
+from proxvps.sandbox.cloudinit import GuestCloudInit
+from proxvps.sandbox.holds import TaskHold
 from proxvps.sandbox.pve import SandboxPve
 from proxvps.sandbox.seed import TOKEN_ID
 
@@ -117,6 +119,42 @@ class RunningSandbox:
             return result
 
         return cast(T, self._run(invoke()))
+
+    # ---------------------------------------------------------------- test hooks (not part of the PVE API)
+
+    def hold(self, ttype: str, vmid: int | None = None, node: str | None = None) -> TaskHold:
+        """Hold matching tasks that start from now on at their first pause, until release(hold) (see holds.py)."""
+        return self.call(lambda pve: pve.hold_tasks(ttype, vmid, node))
+
+    def wait_until_held(self, hold: TaskHold) -> str:
+        """Block until a task waits at the hold (THREAD_TIMEOUT real seconds at most); the UPID of the first."""
+        reached = self.call(lambda _pve: hold.reached.wait())  # a coroutine: call() awaits it on the loop
+        assert reached
+        return hold.held[0]
+
+    def release(self, hold: TaskHold) -> None:
+        """Let the held tasks finish; tasks that start afterwards are not held."""
+        self.call(lambda pve: pve.release_tasks(hold))
+
+    def freeze_clock(self) -> float:
+        """Stop the sandbox's clock (see PveBase.now); the frozen time."""
+        return self.call(lambda pve: pve.freeze_clock())
+
+    def advance_clock(self, secs: float) -> float:
+        """Move the sandbox's clock secs seconds on; the new time."""
+        return self.call(lambda pve: pve.advance_clock(secs))
+
+    def guest_cloudinit(self, vmid: int) -> GuestCloudInit | None:
+        """The VM's cloud-init settings in clear, password included, as the guest gets them (not a PVE call)."""
+        return self.call(lambda pve: pve.guest_cloudinit(vmid))
+
+    def write_disk(self, vmid: int, key: str, text: str) -> None:
+        """The guest of VM vmid writes text to its disk at config key (see contents.py; not a PVE call)."""
+        self.call(lambda pve: pve.write_disk(vmid, key, text))
+
+    def read_disk(self, vmid: int, key: str) -> str | None:
+        """What VM vmid's disk at config key holds (see contents.py; not a PVE call)."""
+        return self.call(lambda pve: pve.read_disk(vmid, key))
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._loop is None:

@@ -178,8 +178,13 @@ class NodeVolumes(PveBase):
         self._qm_free(volid)
         taken = self.storages[sid].get("volumes", {})
         if (f"{vmid}/{name}.{fmt}" if is_file_storage(self.storages[sid]) else name) not in taken:
-            return self._sb_alloc_named(sid, node, vmid, name, fmt, size)
-        return self._sb_alloc_on(sid, node, vmid, fmt, size)[0]
+            moved = self._sb_alloc_named(sid, node, vmid, name, fmt, size)
+        else:
+            moved = self._sb_alloc_on(sid, node, vmid, fmt, size)[0]
+        if vol.get("data") is not None:  # what the disk held travels with it (contents.py)
+            new_sid, new_name = volume_ref(moved)
+            self._volumes(new_sid)[new_name]["data"] = vol["data"]
+        return moved
 
     def _parse_volname(self, store: dict[str, Any], volname: str) -> tuple[str, int | None, str]:
         """fakepve's parser, plus the name of a linked clone on a file storage (<base vmid>/<base name>/

@@ -11,6 +11,7 @@ from proxvps.inventory.choices import RequestStatus
 from proxvps.inventory.models import OperationRequest, Plan, Server, Service
 from tests.api.conftest import Api, order_body
 from tests.lifecycle.conftest import drive
+from tests.lifecycle.vms import guest_cloudinit, tasks_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,10 @@ def ready(billing: Api, cluster: Server, plan: Plan) -> Service:
     drive(service)
     assert service.state == states.READY
     return service
+
+
+def status_of_vm(sandbox, service: Service) -> str:
+    return str(sandbox.call(lambda pve: pve.vm(service.vmid).status))
 
 
 def _requests(operation: str) -> list[OperationRequest]:
@@ -103,12 +108,14 @@ def test_bad_input_is_refused_and_asks_for_nothing(billing: Api, ordered: Servic
     assert OperationRequest.objects.count() == before
 
 
-def test_a_new_password_reaches_the_vm_and_is_never_answered(billing: Api, ready: Service) -> None:
+def test_a_new_password_reaches_the_vm_and_is_never_answered(billing: Api, ready: Service, sandbox) -> None:
     status, body = billing.post("/api/v1/billing/services/1001/password", {"password": "New-Pa55word-99"})
     assert status == 200
     assert "New-Pa55word-99" not in str(body)
     drive(ready)
     assert (ready.state, ready.password) == (states.READY, "New-Pa55word-99")
+    assert guest_cloudinit(sandbox, ready).password == "New-Pa55word-99", "the guest's cloud-init has it"
+    assert status_of_vm(sandbox, ready) == "running"
 
 
 def test_power_actions_reach_the_vm(billing: Api, ready: Service, sandbox) -> None:
@@ -118,6 +125,12 @@ def test_power_actions_reach_the_vm(billing: Api, ready: Service, sandbox) -> No
     billing.post("/api/v1/billing/services/1001/power", {"action": "start"})
     drive(ready)
     assert sandbox.call(lambda pve: pve.vm(ready.vmid).status) == "running"
+    assert ready.state == states.READY
+    assert tasks_of(sandbox, "qmreboot", ready.vmid) == []
+    assert billing.post("/api/v1/billing/services/1001/power", {"action": "reboot"})[0] == 200
+    drive(ready)
+    (reboot,) = tasks_of(sandbox, "qmreboot", ready.vmid)
+    assert (reboot["status"], reboot["exitstatus"]) == ("stopped", "OK"), "the VM rebooted"
     assert ready.state == states.READY
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from proxvps.domain import states
+from proxvps.domain.disks import find_system_disk
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import BackupSchedule, OperationRequest, Plan, Server, Service, Template
 from tests.api.conftest import Api
@@ -57,7 +58,16 @@ def _done(service: Service) -> None:
 # ---------------------------------------------------------------------------------------------------- snapshots
 
 
-def test_a_client_creates_rolls_back_and_deletes_a_snapshot(browser: Browser, ready_vm: Service) -> None:
+def _system_disk_key(service: Service) -> str:
+    assert service.server is not None
+    disk = find_system_disk(config_of(service.server, service))
+    assert disk is not None
+    return disk.key
+
+
+def test_a_client_creates_rolls_back_and_deletes_a_snapshot(browser: Browser, ready_vm: Service, sandbox) -> None:
+    disk = _system_disk_key(ready_vm)
+    sandbox.write_disk(ready_vm.vmid, disk, "files before the upgrade")
     status, body = browser.call("post", "/snapshots", {"name": "before-upgrade", "description": "mine"})
     assert (status, body["state"], body["busy"]) == (200, states.SNAPSHOT_CREATE, True)
     _done(ready_vm)
@@ -66,8 +76,10 @@ def test_a_client_creates_rolls_back_and_deletes_a_snapshot(browser: Browser, re
     assert [(s["name"], s["description"]) for s in listed] == [("before-upgrade", "mine")]
     assert listed[0]["created_at"]
 
+    sandbox.write_disk(ready_vm.vmid, disk, "files after the upgrade")
     assert browser.call("post", "/snapshots/before-upgrade/rollback")[1]["state"] == states.SNAPSHOT_ROLLBACK
     _done(ready_vm)
+    assert sandbox.read_disk(ready_vm.vmid, disk) == "files before the upgrade", "the disk is the snapshot's"
     assert browser.call("delete", "/snapshots/before-upgrade")[0] == 200
     _done(ready_vm)
     assert browser.call("get", "/snapshots") == (200, [])
@@ -91,9 +103,14 @@ def test_a_snapshot_name_in_use_or_unknown_is_refused_with_nothing_changed(brows
 # ------------------------------------------------------------------------------------------------------ backups
 
 
-def test_a_client_makes_restores_and_deletes_a_backup(browser: Browser, ready_vm: Service, cluster: Server) -> None:
+def test_a_client_makes_restores_and_deletes_a_backup(
+    browser: Browser, ready_vm: Service, cluster: Server, sandbox
+) -> None:
+    disk = _system_disk_key(ready_vm)
+    sandbox.write_disk(ready_vm.vmid, disk, "files at the backup")
     assert browser.call("post", "/backups")[1]["state"] == states.BACKUP_CREATE
     _done(ready_vm)
+    sandbox.write_disk(ready_vm.vmid, disk, "files later")
     (backup,) = browser.call("get", "/backups")[1]
     assert backup["volid"].startswith(f"backup:backup/vzdump-qemu-{ready_vm.vmid}-")
 
@@ -107,6 +124,7 @@ def test_a_client_makes_restores_and_deletes_a_backup(browser: Browser, ready_vm
     status, body = browser.call("post", "/backups/restore", {"volid": backup["volid"]})
     assert (status, body["state"]) == (200, states.BACKUP_RESTORE)
     _done(ready_vm)
+    assert sandbox.read_disk(ready_vm.vmid, disk) == "files at the backup", "the disk is the archive's"
     with client_for(cluster) as client:
         assert client.vm_status(ready_vm.node, ready_vm.vmid or 0).status == "running"
 

@@ -30,6 +30,15 @@ SCHEMAS = (
     Path("/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql"),
 )
 START_TIMEOUT = 20.0
+# pdns_server refuses port 0 ("binding to no port or port 0 makes no sense"), so it cannot pick its own ports and
+# report them: the ports are found free, and when another process took one before pdns_server bound it (its log
+# says so), the server is started again on fresh ports, up to this many times.
+START_ATTEMPTS = 5
+PORT_TAKEN = ("Unable to bind", "While binding: Address already in use")
+
+
+class PortTakenError(Exception):
+    """pdns_server could not bind a port found free a moment before: another process took it meanwhile."""
 
 
 def pdns_binary() -> str | None:
@@ -86,8 +95,11 @@ class PowerDnsServer:
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
+            output = (self.directory / "pdns.log").read_text(errors="replace")
+            if any(sign in output for sign in PORT_TAKEN):
+                self.stop()
+                raise PortTakenError(output)
             if self.process.poll() is not None:
-                output = (self.directory / "pdns.log").read_text(errors="replace")
                 pytest.fail(f"pdns_server exited with {self.process.returncode}:\n{output}", pytrace=False)
             try:
                 ready = httpx.get(f"{self.url}/api/v1/servers", headers={"X-API-Key": self.api_key}, timeout=2)
@@ -184,9 +196,17 @@ def running_powerdns(directory: Path) -> Iterator[PowerDnsServer]:
     with closing(sqlite3.connect(database)) as connection:
         connection.executescript(schema.read_text())
         connection.commit()
-    server = PowerDnsServer(directory, secrets.token_urlsafe(24), free_port(), free_port())
-    (directory / "pdns.conf").write_text(_config(directory, database, server.api_key, server.web_port, server.dns_port))
-    server.start()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        server = PowerDnsServer(directory, secrets.token_urlsafe(24), free_port(), free_port())
+        (directory / "pdns.conf").write_text(
+            _config(directory, database, server.api_key, server.web_port, server.dns_port)
+        )
+        try:
+            server.start()
+            break
+        except PortTakenError as taken:
+            if attempt == START_ATTEMPTS:
+                pytest.fail(f"pdns_server found its ports taken {attempt} times:\n{taken}", pytrace=False)
     try:
         yield server
     finally:

@@ -19,7 +19,6 @@ from proxvps.dns import (
 )
 from proxvps.domain.reverse import ptr_name
 from tests.dns.fakes import Answer, FakeCloudflare
-from tests.dns.powerdns_server import free_port
 
 ZONE = "example.test"
 HOST = "vps1.example.test"
@@ -188,8 +187,8 @@ def test_pages_of_records_are_all_read(cloudflare_fake: FakeCloudflare) -> None:
     assert len(found.values) == 150
 
 
-def test_a_closed_port_is_a_connection_error_with_the_url() -> None:
-    url = normalize_url("cloudflare", f"http://127.0.0.1:{free_port()}")
+def test_a_closed_port_is_a_connection_error_with_the_url(closed_port: int) -> None:
+    url = normalize_url("cloudflare", f"http://127.0.0.1:{closed_port}")
     provider = connect(ZoneSettings("cloudflare", ZONE, url, "cf-token-0123456789", timeout=5))
     try:
         with pytest.raises(DnsConnectionError) as raised:

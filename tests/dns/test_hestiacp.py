@@ -21,7 +21,6 @@ from proxvps.dns import (
 from proxvps.domain.reverse import ptr_name
 from tests.dns.conftest import HESTIA_ACCESS, HESTIA_SECRET
 from tests.dns.fakes import Answer, FakeHestia
-from tests.dns.powerdns_server import free_port
 
 ZONE = "example.test"
 HOST = "vps1.example.test"
@@ -209,8 +208,8 @@ def test_a_provider_that_echoes_the_key_gets_it_masked(hestia_fake: FakeHestia, 
     assert HESTIA_SECRET not in message
 
 
-def test_a_closed_port_is_a_connection_error_with_the_url() -> None:
-    url = normalize_url("hestiacp", f"http://127.0.0.1:{free_port()}")
+def test_a_closed_port_is_a_connection_error_with_the_url(closed_port: int) -> None:
+    url = normalize_url("hestiacp", f"http://127.0.0.1:{closed_port}")
     provider = connect(ZoneSettings("hestiacp", ZONE, url, f"{HESTIA_ACCESS}:{HESTIA_SECRET}", timeout=5))
     try:
         with pytest.raises(DnsConnectionError, match=r"^Could not reach HestiaCP at http://127\.0\.0\.1:\d+/api/: "):

@@ -16,7 +16,6 @@ from proxvps.dns import (
 from proxvps.domain.reverse import ptr_name
 from tests.dns import powerdns_server
 from tests.dns.conftest import pdns_settings
-from tests.dns.powerdns_server import free_port
 
 
 def test_records_are_created_changed_and_deleted_as_dns_queries_then_answer(powerdns, pdns_zone) -> None:
@@ -115,8 +114,8 @@ def test_a_zone_the_server_does_not_hold_is_named_in_the_error(powerdns) -> None
         provider.close()
 
 
-def test_a_closed_port_is_a_connection_error_with_the_url(powerdns) -> None:
-    url = f"http://127.0.0.1:{free_port()}/api/v1"
+def test_a_closed_port_is_a_connection_error_with_the_url(powerdns, closed_port: int) -> None:
+    url = f"http://127.0.0.1:{closed_port}/api/v1"
     provider = connect(pdns_settings(powerdns, "example.test", url=url))
     try:
         with pytest.raises(DnsConnectionError) as raised:

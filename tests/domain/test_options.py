@@ -237,7 +237,11 @@ def test_an_option_given_twice_in_the_same_form_is_refused(options: dict[str, ob
     ],
 )
 def test_addressing_with_an_address_or_dhcp_is_valid(ipv4: int, ipv6: int, dhcp: bool) -> None:
-    validate_addressing(dataclasses.replace(DEFAULTS, ipv4_count=ipv4, ipv6_count=ipv6), dhcp=dhcp)
+    resources = dataclasses.replace(DEFAULTS, ipv4_count=ipv4, ipv6_count=ipv6)
+    try:
+        validate_addressing(resources, dhcp=dhcp)
+    except OptionError as refused:
+        pytest.fail(f"valid addressing ({ipv4} IPv4, {ipv6} IPv6, DHCP {dhcp}) refused: {refused}")
 
 
 def test_addressing_without_any_address_or_dhcp_is_refused() -> None:

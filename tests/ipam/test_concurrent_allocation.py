@@ -39,8 +39,8 @@ def postgres_url() -> str:
     """The URL of the test database, for the worker processes; skips on anything but PostgreSQL."""
     if connection.vendor != "postgresql":
         pytest.skip(
-            "concurrent allocation needs PostgreSQL: SQLite admits one writer at a time and its test database "
-            "lives in this process's memory (run with DATABASE_URL=postgres://...)"
+            "concurrent allocation needs PostgreSQL: SQLite admits one writer at a time, so its test database "
+            "file cannot show concurrent orders (run with DATABASE_URL=postgres://...)"
         )
     settings = connection.settings_dict
     user = quote(settings["USER"] or "", safe="")

@@ -90,9 +90,15 @@ def test_an_archive_of_the_same_vmid_without_the_service_tag_is_not_the_service_
 
 
 def test_a_restore_brings_the_package_back_starts_the_vm_and_mails_the_client_once(
-    cluster: Server, ready_vm: Service, django_capture_on_commit_callbacks
+    sandbox, cluster: Server, ready_vm: Service, django_capture_on_commit_callbacks
 ) -> None:
+    disk = find_system_disk(_config(cluster, ready_vm))
+    assert disk is not None
+    sandbox.write_disk(ready_vm.vmid, disk.key, "the guest's files at the backup")
     backup = _backup(ready_vm)  # 2 cores, 2048 MB, a 20G system disk
+    sandbox.write_disk(ready_vm.vmid, disk.key, "the guest's files later")
+    with client_for(cluster) as client:
+        client.update_config(ready_vm.node, ready_vm.vmid or 0, {"tags": "after-backup"})
     request_change_package(ready_vm, options={"RAM": 4096, "System Disk": 30})
     drive(ready_vm)
     _stop(cluster, ready_vm)
@@ -102,8 +108,10 @@ def test_a_restore_brings_the_package_back_starts_the_vm_and_mails_the_client_on
         recorder = drive(ready_vm)
 
     assert ready_vm.state == states.READY, [(s.label, s.message) for s in recorder.steps]
+    assert sandbox.read_disk(ready_vm.vmid, disk.key) == "the guest's files at the backup"
     config = _config(cluster, ready_vm)
-    assert config["memory"] == "4096"
+    assert "tags" not in config, "the config is the archive's"
+    assert config["memory"] == "4096", "the package applies again: the backup was taken with 2048"
     assert _system_size(cluster, ready_vm) == "30G"
     assert _status(cluster, ready_vm) == "running"
     assert recorder.step_named("Stop VM").note == "skip - already stopped"
@@ -242,17 +250,28 @@ def test_a_backup_asked_for_during_a_change_package_waits_then_runs_after_it(san
 def test_while_the_backup_task_runs_a_change_package_waits_and_nothing_touches_the_vm(
     sandbox, cluster: Server, ready_vm: Service
 ) -> None:
-    sandbox.call(lambda pve: setattr(pve, "time_scale", 1 / 30))  # the 30 PVE seconds of a backup take 1 s
+    hold = sandbox.hold("vzdump", vmid=ready_vm.vmid)  # the backup runs until the test lets it finish
     request_backup_create(ready_vm)
     drive(ready_vm, runs=1)
+    assert sandbox.wait_until_held(hold) == ready_vm.task_upid
     with client_for(cluster) as client:
         assert client.task_result(TaskRef.from_upid(ready_vm.task_upid)) is None, "the backup runs"
+    memory = _config(cluster, ready_vm)["memory"]
+    writes_before = len(writes(sandbox))
 
     request_change_package(ready_vm, options={"RAM": 4096})
-    recorder = drive(ready_vm, runs=100_000)
+    during = drive(ready_vm, runs=5)
 
-    assert _operations(recorder) == ["backup_create", "change_package"]
-    assert [s for s in recorder.steps if s.result == "error"] == [], "no step met the VM's backup lock"
+    assert _operations(during) == ["backup_create"], "the change waits for the backup"
+    assert [s for s in during.steps if s.result != "waiting"] == []
+    assert writes(sandbox)[writes_before:] == [], "nothing wrote to Proxmox while the backup ran"
+    assert _config(cluster, ready_vm)["memory"] == memory
+
+    sandbox.release(hold)
+    after = drive(ready_vm)
+
+    assert _operations(after) == ["backup_create", "change_package"]
+    assert [s for s in after.steps if s.result == "error"] == [], "no step met the VM's backup lock"
     made = ActionLog.objects.get(service=ready_vm, step="Create backup", result="success")
     changes = ActionLog.objects.filter(service=ready_vm, operation="change_package").exclude(result="waiting")
     assert min(row.started_at for row in changes) >= made.started_at

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,26 +91,50 @@ def _assert_all_ready_and_distinct(cluster: Server, count: int) -> None:
     assert {r.name for r in made} == {s.vm_name for s in services}
 
 
+def _progress() -> int:
+    """How much work the workers have recorded: one action-log row per step run (task polls write none)."""
+    return ActionLog.objects.count()
+
+
+def _wait_for_progress(past: int, stalled: Callable[[], bool], seconds: float) -> None:
+    """Block until the action log has more than `past` rows, or until `stalled()` says no more can come; fails after
+    `seconds` with neither."""
+    deadline = time.monotonic() + seconds
+    while _progress() <= past and not stalled():
+        assert time.monotonic() < deadline, f"no worker progress past {past} action-log rows in {seconds:.0f} s"
+        time.sleep(0.05)
+
+
 def test_a_worker_killed_at_random_moments_loses_nothing(sandbox, cluster: Server, plan: Plan, tmp_path) -> None:
     count = 20
     _order_many(plan, count)
     # Tasks take a little real time, so kills also land while Proxmox tasks run.
     sandbox.call(lambda pve: setattr(pve, "time_scale", 0.002))
+    # No VM can start until the kills are over, so every kill lands mid-deploy however fast the machine is: each
+    # after the restarted worker recorded a random 1 to 15 steps more, or once every deploy waits on its start.
+    starts = sandbox.hold("qmstart")
+
+    def every_deploy_waits() -> bool:
+        return len({upid.split(":")[6] for upid in sandbox.call(lambda pve: list(starts.held))}) >= count
+
     rng = random.Random(20261123)
-    kills = 0
-    while kills < 40 and not _settled(count):
+    kills: list[tuple[int, int]] = []  # (action-log rows, services settled) at each kill
+    for _kill in range(8):
         worker = _worker(tmp_path)
-        time.sleep(rng.uniform(0.1, 0.8))
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
-        kills += 1
+        try:
+            _wait_for_progress(_progress() + rng.randint(0, 14), every_deploy_waits, 120)
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+        kills.append((_progress(), Service.objects.filter(state__in=(states.READY, states.ERROR)).count()))
+    sandbox.release(starts)
     worker = _worker(tmp_path)
     try:
         _wait_until_settled(count, 120)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-    assert kills >= 5
+    assert [settled for _rows, settled in kills] == [0] * 8, f"every kill landed mid-deploy: {kills}"
     _assert_all_ready_and_distinct(cluster, count)
 
 

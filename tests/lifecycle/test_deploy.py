@@ -15,6 +15,7 @@ from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import ActionLog, Plan, Server, Template
 from proxvps.ipam.allocation import addresses_of
 from proxvps.lifecycle.orders import order_service
+from proxvps.proxmox import VmResource
 from tests.lifecycle.conftest import Recorder, drive
 
 pytestmark = pytest.mark.django_db
@@ -149,13 +150,19 @@ def test_a_bad_plan_stops_in_error_with_the_reason_logged(
     else:
         plan.storage = str(change["storage"])
     plan.save()
+    before = _vmids(cluster)
     service = _order(plan)
     drive(service)
     assert service.state == states.ERROR
     assert reason in service.last_error
     assert ActionLog.objects.filter(service=service, result="error", message__contains=reason).exists()
+    assert _vmids(cluster) == before, "no VM was made"
+
+
+def _vmids(cluster: Server) -> list[int]:
+    """The VMIDs of every guest on the cluster, templates included."""
     with client_for(cluster) as client:
-        assert client.find_vm(service.vmid) is None if service.vmid else True
+        return sorted(r.vmid for r in client.cluster_resources("vm") if isinstance(r, VmResource))
 
 
 def _lose_the_task_id(service) -> None:

@@ -19,7 +19,7 @@ from proxvps.lifecycle.orders import order_service, request_change_package
 from proxvps.lifecycle.outcomes import Done
 from proxvps.lifecycle.passes import PassContext
 from proxvps.lifecycle.requests import OrderRefused
-from tests.dns.powerdns_server import PowerDnsServer, free_port
+from tests.dns.powerdns_server import PowerDnsServer
 from tests.lifecycle.conftest import drive
 
 pytestmark = pytest.mark.django_db
@@ -65,10 +65,10 @@ def test_deploy_sets_a_aaaa_and_ptr_records_that_dns_queries_answer(
 
 
 def test_a_provider_that_is_down_never_blocks_the_deploy_and_the_log_says_what_failed(
-    cluster: Server, plan: Plan, powerdns: PowerDnsServer, pdns_zone, caplog
+    cluster: Server, plan: Plan, powerdns: PowerDnsServer, pdns_zone, caplog, closed_port: int
 ) -> None:
     forward = pdns_zone("fwd")
-    down = f"http://127.0.0.1:{free_port()}"
+    down = f"http://127.0.0.1:{closed_port}"
     DnsZone.objects.create(name=forward, provider="powerdns", url=powerdns.url, credentials=powerdns.api_key)
     for name in (V4_REVERSE, V6_REVERSE):
         DnsZone.objects.create(name=name, provider="powerdns", url=down, credentials=powerdns.api_key)
@@ -87,8 +87,10 @@ def test_a_provider_that_is_down_never_blocks_the_deploy_and_the_log_says_what_f
     assert not ActionLog.objects.filter(message__contains=powerdns.api_key).exists()
 
 
-def test_every_zone_down_still_reaches_ready(cluster: Server, plan: Plan, powerdns: PowerDnsServer) -> None:
-    down = f"http://127.0.0.1:{free_port()}"
+def test_every_zone_down_still_reaches_ready(
+    cluster: Server, plan: Plan, powerdns: PowerDnsServer, closed_port: int
+) -> None:
+    down = f"http://127.0.0.1:{closed_port}"
     for name in ("example.test", V4_REVERSE, V6_REVERSE):
         DnsZone.objects.create(name=name, provider="powerdns", url=down, credentials=powerdns.api_key)
     service = _order(plan, "vps1.example.test")
@@ -198,11 +200,11 @@ def test_delete_records_removes_the_service_s_records_and_keeps_foreign_values(
 
 
 def test_delete_records_with_the_provider_down_is_done_with_the_errors(
-    cluster: Server, plan: Plan, powerdns: PowerDnsServer
+    cluster: Server, plan: Plan, powerdns: PowerDnsServer, closed_port: int
 ) -> None:
     service = _order(plan, "vps1.example.test")
     drive(service)
-    down = f"http://127.0.0.1:{free_port()}"
+    down = f"http://127.0.0.1:{closed_port}"
     DnsZone.objects.create(name="example.test", provider="powerdns", url=down, credentials=powerdns.api_key)
     outcome = _step(service, dnsrecords.delete_records)
     assert outcome.note.startswith("forward 0 ok / 2 err, reverse 0 ok / 0 err; example.test: Could not reach")

@@ -13,8 +13,18 @@ from proxvps.inventory.models import OperationRequest, Plan, Server, Service, Te
 from proxvps.lifecycle.orders import order_service
 from proxvps.lifecycle.password import request_reset_password
 from proxvps.lifecycle.requests import OrderRefused
+from proxvps.sandbox.cloudinit import MASK
 from tests.lifecycle.conftest import drive
-from tests.lifecycle.vms import CLIENT_EMAIL, config_of, database_state, deployed, status_of, tasks_of, writes
+from tests.lifecycle.vms import (
+    CLIENT_EMAIL,
+    config_of,
+    database_state,
+    deployed,
+    guest_cloudinit,
+    status_of,
+    tasks_of,
+    writes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +56,11 @@ def test_a_reset_writes_a_new_password_to_cloud_init_and_mails_it_once(
     new = ready.password
     assert new != old
     assert len(new) >= 20
-    config = config_of(cluster, ready)
-    assert config["cipassword"] == new
-    assert config["ciuser"] == "root"
-    assert config["ipconfig0"].startswith("ip=192.0.2.10/24")
+    assert config_of(cluster, ready)["cipassword"] == MASK, "PVE never shows the password"
+    guest = guest_cloudinit(sandbox, ready)
+    assert guest.password == new
+    assert guest.user == "root"
+    assert guest.ipconfig["ipconfig0"].startswith("ip=192.0.2.10/24")
     assert status_of(cluster, ready) == "running"
     assert len(tasks_of(sandbox, "qmshutdown", ready.vmid)) == 1, "powered off before the change"
     assert ("PUT", f"/api2/json/nodes/{ready.node}/qemu/{ready.vmid}/cloudinit") in writes(sandbox)
@@ -72,13 +83,13 @@ def test_a_reset_writes_a_new_password_to_cloud_init_and_mails_it_once(
     assert new not in kept
 
 
-def test_a_password_given_with_the_request_is_the_one_set(cluster: Server, ready: Service) -> None:
+def test_a_password_given_with_the_request_is_the_one_set(sandbox, ready: Service) -> None:
     request_reset_password(ready, "Correct-Horse-7")
     drive(ready)
 
     assert ready.state == states.READY
     assert ready.password == "Correct-Horse-7"
-    assert config_of(cluster, ready)["cipassword"] == "Correct-Horse-7"
+    assert guest_cloudinit(sandbox, ready).password == "Correct-Horse-7"
 
 
 def test_a_reset_of_a_stopped_vm_starts_it_with_the_new_password(sandbox, sandbox_api, cluster: Server, ready):
@@ -89,7 +100,7 @@ def test_a_reset_of_a_stopped_vm_starts_it_with_the_new_password(sandbox, sandbo
 
     assert recorder.step_named("Stop VM").note == "skip - already stopped"
     assert status_of(cluster, ready) == "running"
-    assert config_of(cluster, ready)["cipassword"] == ready.password
+    assert guest_cloudinit(sandbox, ready).password == ready.password
 
 
 def test_a_vm_from_a_template_without_cloud_init_is_refused_and_nothing_changes(

@@ -8,6 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from proxvps.domain import states
+from proxvps.domain.disks import find_system_disk
 from proxvps.inventory.choices import RequestStatus
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import ActionLog, OperationRequest, Server, Service
@@ -54,10 +55,14 @@ def test_a_snapshot_is_created_listed_and_deleted(cluster: Server, ready_vm: Ser
 
 
 def test_a_rollback_brings_the_snapshot_back_then_the_package_and_starts_the_vm(
-    cluster: Server, ready_vm: Service
+    sandbox, cluster: Server, ready_vm: Service
 ) -> None:
+    disk = find_system_disk(_config(cluster, ready_vm))
+    assert disk is not None
+    sandbox.write_disk(ready_vm.vmid, disk.key, "the guest's files at the snapshot")
     request_snapshot_create(ready_vm, "base")
     drive(ready_vm)
+    sandbox.write_disk(ready_vm.vmid, disk.key, "the guest's files later")
     with client_for(cluster) as client:
         client.update_config(ready_vm.node, ready_vm.vmid or 0, {"tags": "after-snapshot"})
     request_change_package(ready_vm, options={"RAM": 4096})
@@ -68,6 +73,7 @@ def test_a_rollback_brings_the_snapshot_back_then_the_package_and_starts_the_vm(
     recorder = drive(ready_vm)
 
     assert ready_vm.state == states.READY
+    assert sandbox.read_disk(ready_vm.vmid, disk.key) == "the guest's files at the snapshot"
     config = _config(cluster, ready_vm)
     assert "tags" not in config, "the config is the snapshot's"
     assert config["memory"] == "4096", "the package applies again: the snapshot was taken with 2048"

@@ -66,6 +66,7 @@ def test_repeated_suspends_and_unsuspends_are_answered_as_done_without_calling_p
     again = request_unsuspend(ready)
     assert (again.status, again.message) == (RequestStatus.DONE, "Nothing to do: the service is already Ready.")
     assert ready.state == states.READY
+    assert _writes(sandbox) == writes, "an unsuspend of a ready service called Proxmox"
 
     request_suspend(ready)
     drive(ready)

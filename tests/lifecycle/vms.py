@@ -9,6 +9,8 @@ from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import ActionLog, OperationRequest, Plan, Server, Service, Template
 from proxvps.lifecycle.orders import order_service
 from proxvps.proxmox import VmConfig
+from proxvps.sandbox.cloudinit import GuestCloudInit
+from proxvps.sandbox.runner import RunningSandbox
 from tests.lifecycle.conftest import drive
 
 CLIENT_EMAIL = "client@example.com"
@@ -28,6 +30,14 @@ def deployed(plan: Plan, sid: str = "5546", template_vmid: int | None = None) ->
 def config_of(cluster: Server, service: Service) -> VmConfig:
     with client_for(cluster) as client:
         return client.vm_config(service.node, service.vmid or 0)
+
+
+def guest_cloudinit(sandbox: RunningSandbox, service: Service) -> GuestCloudInit:
+    """The VM's cloud-init as its guest gets it, password in clear: read from the sandbox's own model, because the
+    PVE API shows the password only masked."""
+    found = sandbox.guest_cloudinit(service.vmid or 0)
+    assert found is not None, f"VM {service.vmid} has no cloud-init drive"
+    return found
 
 
 def status_of(cluster: Server, service: Service) -> str:

@@ -1,7 +1,6 @@
 """Usage figures: RRD history and live counters."""
 
 import itertools
-import time
 
 import pytest
 
@@ -22,17 +21,31 @@ def test_rrddata_returns_points_of_a_running_vm(sandbox_api, running):
     assert all(0 < p["cpu"] <= 1 and p["netin"] > 0 and p["maxmem"] == 2048 * 1024**2 for p in points)
 
 
-def test_rrddata_is_the_same_on_every_call(sandbox_api, running):
+def test_rrddata_is_the_same_on_every_call(sandbox, sandbox_api, running):
+    sandbox.freeze_clock()  # no step boundary can pass between the two calls
     first = sandbox_api.get(f"{running}/rrddata", {"timeframe": "day"})
 
-    assert sandbox_api.get(f"{running}/rrddata", {"timeframe": "day"})[:-1] == first[:-1]
+    assert sandbox_api.get(f"{running}/rrddata", {"timeframe": "day"}) == first
 
 
-def test_network_counters_grow_while_the_vm_runs(sandbox_api, running):
+def test_rrddata_moves_on_by_a_step_when_the_clock_does(sandbox, sandbox_api, running):
+    sandbox.freeze_clock()
+    first = sandbox_api.get(f"{running}/rrddata", {"timeframe": "hour"})
+    sandbox.advance_clock(60)
+
+    second = sandbox_api.get(f"{running}/rrddata", {"timeframe": "hour"})
+
+    assert second[-1]["time"] == first[-1]["time"] + 60
+    assert second[:-1] == first[1:]
+
+
+def test_network_counters_grow_while_the_vm_runs(sandbox, sandbox_api, running):
+    sandbox.freeze_clock()
     before = sandbox_api.get(f"{running}/status/current")
-    time.sleep(0.05)
+    sandbox.advance_clock(10)
     after = sandbox_api.get(f"{running}/status/current")
 
+    assert after["uptime"] == before["uptime"] + 10
     assert after["netin"] > before["netin"]
     assert after["netout"] > before["netout"]
     resource = next(r for r in sandbox_api.get("/cluster/resources", {"type": "vm"}) if r["vmid"] == 100)

@@ -14,6 +14,7 @@ from proxvps.lifecycle.orders import order_service
 from proxvps.proxmox import VmResource
 from proxvps.worker.models import UsageSample
 from tests.lifecycle.conftest import drive
+from tests.lifecycle.vms import guest_cloudinit, tasks_of
 from tests.whmcs.conftest import VM_PASSWORD, Whmcs
 
 pytestmark = pytest.mark.slow
@@ -183,15 +184,17 @@ def test_terminating_a_service_proxvps_never_had_succeeds(whmcs: Whmcs, plan: Pl
     assert whmcs.call("TerminateAccount", whmcs.params(serviceid=404))["result"] == "success"
 
 
-def test_change_password_reaches_the_vm(whmcs: Whmcs, cluster: Server, plan: Plan) -> None:
+def test_change_password_reaches_the_vm(whmcs: Whmcs, sandbox, cluster: Server, plan: Plan) -> None:
     whmcs.call("CreateAccount", whmcs.params())
     service = Service.objects.get()
     drive(service)
+    assert guest_cloudinit(sandbox, service).password == VM_PASSWORD
     report = whmcs.call("ChangePassword", whmcs.params(password="Changed-Pass-2024"))
     assert report["result"] == "success"
     assert all("Changed-Pass-2024" not in line for line in report["module_log"])
     drive(service)
     assert (service.state, service.password) == (states.READY, "Changed-Pass-2024")
+    assert guest_cloudinit(sandbox, service).password == "Changed-Pass-2024", "the guest's cloud-init has it"
     short = whmcs.call("ChangePassword", whmcs.params(password="short"))["result"]
     assert short.startswith("The request is not valid; see the fields. password:")
 
@@ -213,8 +216,12 @@ def test_the_admin_buttons_stop_start_reboot_and_redeploy(whmcs: Whmcs, sandbox,
     assert whmcs.call("PowerStart", whmcs.params())["result"] == "success"
     drive(service)
     assert _status(sandbox, service) == "running"
+    reboots = len(tasks_of(sandbox, "qmreboot", service.vmid))
     assert whmcs.call("PowerReboot", whmcs.params())["result"] == "success"
     drive(service)
+    (reboot,) = tasks_of(sandbox, "qmreboot", service.vmid)[reboots:]
+    assert (reboot["status"], reboot["exitstatus"]) == ("stopped", "OK"), "the VM rebooted"
+    assert _status(sandbox, service) == "running"
     assert whmcs.call("SetDnsRecords", whmcs.params())["result"] == "success"
     assert Service.objects.get().state == states.DNS_SYNC
     drive(service)

@@ -127,15 +127,21 @@ def test_a_scheduled_backup_of_a_busy_service_waits_for_its_turn(ready_vm: Servi
 
 
 def test_now_backup_status_follows_the_backup_task(sandbox, ready_vm: Service) -> None:
-    sandbox.call(lambda pve: setattr(pve, "time_scale", 1 / 30))  # the 30 PVE seconds of a backup take 1 s
+    hold = sandbox.hold("vzdump", vmid=ready_vm.vmid)  # the backup runs until the test lets it finish
     request_backup_create(ready_vm)
     drive(ready_vm, runs=1)
+    assert sandbox.wait_until_held(hold) == ready_vm.task_upid
 
     result, out = _run("nowBackupStatus")
 
     assert (result.processed, result.errors) == (1, 0)
     assert result.details[0].startswith("sid:5546 [running] action:backup_create, task:vzdump, ")
     assert "  sid:5546 [running] action:backup_create" in out
+    sandbox.release(hold)
+    drive(ready_vm)
+    result, _out = _run("nowBackupStatus")
+    assert (result.processed, result.errors, result.details) == (0, 0, [])
+    assert len(list_backups(ready_vm)) == 1
 
 
 def test_now_backup_status_reports_a_finished_task_the_worker_has_not_recorded_yet(ready_vm: Service) -> None:
