@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include("proxvps.web.urls")),
 ]
 
+handler400 = "proxvps.api.errors.bad_request"
 handler404 = "proxvps.api.errors.page_not_found"
+handler500 = "proxvps.api.errors.server_error"

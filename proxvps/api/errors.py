@@ -8,11 +8,12 @@ status code, so no endpoint builds an error body by hand and none answers in ano
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -26,8 +27,11 @@ from proxvps.domain.options import OptionError
 from proxvps.lifecycle.advance import LeaseLostError
 from proxvps.lifecycle.firewall_rules import FirewallRefused
 from proxvps.lifecycle.requests import OrderRefused
+from proxvps.proxmox import ProxmoxError
 
-ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422})
+logger = logging.getLogger(__name__)
+
+ERROR_STATUSES = frozenset({400, 401, 403, 404, 409, 422, 502, 503})
 """The statuses every operation documents with the error shape: schemathesis holds us to the document."""
 
 
@@ -88,6 +92,23 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(_body("not_found", str(_("There is no such object."))), status=404)
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 handler (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad Host header), in the error shape under
+    /api/."""
+    if request.path.startswith("/api/"):
+        detail = _("The request cannot be read (a body over the size limit, or a malformed header).")
+        return JsonResponse(_body("bad_request", str(detail)), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler, in the error shape under /api/; the error itself is in the server's log."""
+    if request.path.startswith("/api/"):
+        detail = _("Something went wrong on our side; it has been logged. Try again in a moment.")
+        return JsonResponse(_body("internal", str(detail)), status=500)
+    return defaults.server_error(request)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -161,6 +182,18 @@ def install_error_handlers(api: NinjaAPI) -> None:
             "count": len(exc.protected_objects)
         }
         return respond(request, ApiError(409, "conflict", detail))
+
+    @api.exception_handler(ProxmoxError)
+    def _proxmox(request: HttpRequest, exc: ProxmoxError) -> HttpResponse:
+        # The cluster refused or did not answer a live read or a change made at once (firewall rules, ISO list).
+        detail = _("Proxmox could not do this now: %(error)s") % {"error": str(exc).rstrip(".") + "."}
+        return respond(request, ApiError(502, "proxmox", detail))
+
+    @api.exception_handler(DatabaseError)
+    def _database(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+        logger.warning("An API request met a database error: %s", exc)
+        detail = _("The database does not answer right now; nothing was changed. Try again in a moment.")
+        return respond(request, ApiError(503, "unavailable", detail))
 
     @api.exception_handler(IntegrityError)
     def _integrity(request: HttpRequest, exc: IntegrityError) -> HttpResponse:

@@ -309,3 +309,31 @@ def test_staff_set_dns_records_runs_in_the_worker_and_is_refused_when_terminated
     status, body = staff_write.post(f"{base}/dns")
     assert (status, body["error"]) == (409, "conflict")
     assert _requests(ready_vm) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "pve_method", "pve_path"),
+    [
+        ("get", "/firewall/rules", "GET", "/nodes/{node}/qemu/{vmid}/firewall/rules"),
+        ("post", "/firewall/rules", "POST", "/nodes/{node}/qemu/{vmid}/firewall/rules"),
+        ("get", "/firewall/policies", "GET", "/nodes/{node}/qemu/{vmid}/firewall/options"),
+    ],
+)
+def test_a_proxmox_failure_answers_in_the_error_shape(
+    browser: Browser, ready_vm: Service, sandbox, method: str, path: str, pve_method: str, pve_path: str
+) -> None:
+    where = pve_path.format(node=ready_vm.node, vmid=ready_vm.vmid)
+    sandbox.call(lambda pve: pve.fail(pve_method, where, 500, "pmxcfs not running"))
+    body = {"direction": "in", "action": "ACCEPT", "protocol": "tcp", "dport": "22"} if method == "post" else None
+    status, answer = browser.call(method, path, body)
+    assert status == 502, answer
+    assert answer["error"] == "proxmox"
+    assert answer["detail"].startswith("Proxmox could not do this now: ")
+    assert "pmxcfs not running" in answer["detail"]
+
+
+def test_a_body_over_the_size_limit_answers_in_the_error_shape(browser: Browser, settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    status, answer = browser.call("post", "/firewall/rules", {"comment": "x" * 5000})
+    assert status == 400, answer
+    assert answer["error"] == "bad_request"
