@@ -87,10 +87,13 @@ def normalize_url(provider: str, url: str) -> str:
             return rule.default
         raise DnsConfigError(_("Enter the URL of the provider's API."))
     given_scheme = "://" in text
-    parts = urlsplit(text if given_scheme else f"{rule.scheme}://{text}")
-    scheme = parts.scheme.lower()
     example = f"{rule.scheme}://dns.example.com" + (f":{rule.port}" if rule.port else "")
     problem = _("Enter a URL such as %(example)s.") % {"example": example}
+    try:
+        parts = urlsplit(text if given_scheme else f"{rule.scheme}://{text}")
+    except ValueError:  # an unclosed [ of an IPv6 host, and the like
+        raise DnsConfigError(problem) from None
+    scheme = parts.scheme.lower()
     if scheme not in _SCHEME_PORTS or parts.query or parts.fragment or parts.username or parts.password:
         raise DnsConfigError(problem)
     try:

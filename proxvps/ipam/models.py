@@ -56,10 +56,17 @@ class Pool(models.Model):
         except ValueError:
             raise ValidationError({"network": _("Enter a network in CIDR form, such as 192.0.2.0/24.")}) from None
         self.network = str(subnet)
-        for field in ("gateway", "dns1", "dns2"):
-            value = getattr(self, field)
-            if field == "gateway" and value and ipaddress.ip_address(value) not in subnet:
-                raise ValidationError({field: _("The gateway must be inside the pool's network.")})
+        gateway = _address_or_none(self.gateway)
+        if gateway is not None and gateway not in subnet:
+            raise ValidationError({"gateway": _("The gateway must be inside the pool's network.")})
+
+
+def _address_or_none(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address, or None when empty or not an address: the field's own validation says so, in its words."""
+    try:
+        return ipaddress.ip_address(text) if text else None
+    except ValueError:
+        return None
 
 
 class PoolRange(models.Model):
@@ -78,7 +85,9 @@ class PoolRange(models.Model):
         return f"{self.first} - {self.last}"
 
     def clean(self) -> None:
-        first, last = ipaddress.ip_address(self.first), ipaddress.ip_address(self.last)
+        first, last = _address_or_none(self.first), _address_or_none(self.last)
+        if first is None or last is None:
+            return  # the field's own validation names the address that is not one
         subnet = self.pool.subnet
         if first.version != subnet.version or last.version != subnet.version:
             raise ValidationError(_("The range and the pool's network must be of the same IP version."))

@@ -178,3 +178,30 @@ def test_a_zone_of_an_unknown_provider_or_short_ttl_is_refused(staff_write: Api)
         status, answer = staff_write.post("/api/v1/staff/zones", body)
         assert status == 422, answer
     assert not DnsZone.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"gateway": "0"}, "gateway"),
+        ({"gateway": "2001:db8::1"}, "gateway"),
+        ({"ranges": [{"first": "not-an-ip", "last": "192.0.2.9"}]}, "first"),
+    ],
+)
+def test_a_pool_with_an_address_that_is_not_one_is_refused_naming_the_field(
+    staff_write: Api, change: dict[str, object], field: str
+) -> None:
+    _status, server = staff_write.post("/api/v1/staff/servers", _server())
+    body = {"server": server["id"], "name": "v4", "network": "192.0.2.0/24", "ranges": [], **change}
+    status, answer = staff_write.post("/api/v1/staff/pools", body)
+    assert status == 422, answer
+    assert field in answer["fields"], answer
+    assert not Pool.objects.exists()
+
+
+def test_a_zone_whose_url_is_not_a_url_is_refused_naming_the_field(staff_write: Api) -> None:
+    body = {"name": "example.com", "provider": "powerdns", "url": "http://[::1", "credentials": "k"}
+    status, answer = staff_write.post("/api/v1/staff/zones", body)
+    assert status == 422, answer
+    assert "url" in answer["fields"], answer
+    assert not DnsZone.objects.exists()
