@@ -88,11 +88,14 @@ def process_virtual_machines(run: TaskRun) -> PassResult:
     with PassContext() as ctx:
         books = _ProcessPass(run, ctx)
         try:
+            look_for_work = 0.0
             while not run.stop.is_set() and time.monotonic() < deadline:
                 due = books.due_now()
-                if not due and len(books.waiting) < HELD:
+                if not due and len(books.waiting) < HELD and time.monotonic() >= look_for_work:
                     due = claims.claim_due(run.owner, BATCH, claims.LEASE_SECONDS, exclude=books.settled)
                     books.hold(due)
+                    # None found: look for new work again in POLL seconds, not at every wake of a waiting service.
+                    look_for_work = 0.0 if due else time.monotonic() + POLL
                 if due:
                     for service_id in due:
                         if not run.stop.is_set():
