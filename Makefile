@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint test-sqlite test-postgres clean
+.PHONY: demo test lint test-sqlite test-postgres clean vendor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test-postgres: $(STAMP)
 	} || echo "PostgreSQL: no server answers; skipping the PostgreSQL run."
 
 test: lint test-sqlite test-postgres
+
+# Refresh the vendored front-end files (proxvps/web/static/vendor, tests/web/static) from the npm registry at the
+# versions pinned in tools/vendor.sh, each package's licence beside its files.
+vendor:
+	bash tools/vendor.sh
 
 clean:
 	rm -rf $(VENV) .proxvps .mypy_cache .ruff_cache .pytest_cache

@@ -19,7 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from proxvps.domain import states
 from proxvps.domain.naming import DEFAULT_TEMPLATE
 from proxvps.encryption import EncryptedTextField
-from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, RequestStatus, ServiceState, StepResult
+from proxvps.inventory.choices import (
+    ClientFeature,
+    FirewallLogLevel,
+    FirewallPolicy,
+    RequestStatus,
+    ServiceState,
+    StepResult,
+)
 from proxvps.proxmox import ProxmoxConfigError, normalize_fingerprint
 
 TOKEN_ID = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$")
@@ -130,6 +137,12 @@ class Template(models.Model):
     node = models.CharField(_("node"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
     os_name = models.CharField(_("operating system"), max_length=200, blank=True)
+    client_name = models.CharField(
+        _("name shown to clients"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the client area calls this template; empty: its operating system as read from Proxmox."),
+    )
     system_disk = models.CharField(_("system disk"), max_length=20, blank=True)
     system_storage = models.CharField(_("system disk storage"), max_length=100, blank=True)
     disk_format = models.CharField(_("disk format"), max_length=10, default="raw")
@@ -145,6 +158,11 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return f"{self.os_name or self.name} ({self.vmid})"
+
+    @property
+    def shown_name(self) -> str:
+        """The name a client reads: the one staff set, else the operating system, else the VM's name."""
+        return self.client_name or self.os_name or self.name
 
 
 def _positive(max_value: int) -> list[Any]:
@@ -237,6 +255,18 @@ class Plan(models.Model):
     name_prefix = models.SlugField(_("name prefix"), max_length=30, default="vps")
     hostname_template = models.CharField(_("hostname template"), max_length=200, default=DEFAULT_TEMPLATE)
     vm_username = models.CharField(_("VM user"), max_length=32, default="root")
+    # What the plan's clients may do in the client area (SPEC S17); a feature not granted is neither shown in the
+    # page nor accepted by /api/v1/client/ (see `client_may`).
+    client_power = models.BooleanField(_("client: power"), default=True)
+    client_console = models.BooleanField(_("client: console"), default=True)
+    client_graphs = models.BooleanField(_("client: graphs"), default=True)
+    client_snapshots = models.BooleanField(_("client: snapshots"), default=True)
+    client_backups = models.BooleanField(_("client: backups"), default=True)
+    client_firewall = models.BooleanField(_("client: firewall"), default=True)
+    client_iso = models.BooleanField(_("client: ISO images"), default=True)
+    client_reinstall = models.BooleanField(_("client: reinstall"), default=True)
+    client_password = models.BooleanField(_("client: reset password"), default=True)
+    client_rdns = models.BooleanField(_("client: reverse DNS"), default=True)
 
     class Meta:
         verbose_name = _("plan")
@@ -253,6 +283,14 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def client_may(self, feature: ClientFeature | str) -> bool:
+        """Whether the plan's clients get `feature` in the client area."""
+        return bool(getattr(self, f"client_{ClientFeature(feature).value}"))
+
+    def client_features(self) -> frozenset[str]:
+        """The features the plan's clients get, by name: what a page shows and the client API accepts."""
+        return frozenset(feature.value for feature in ClientFeature if self.client_may(feature))
 
 
 class Service(models.Model):
