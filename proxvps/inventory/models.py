@@ -478,3 +478,22 @@ class BackupSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id}: {self.weekdays} at {self.time_of_day:%H:%M}"
+
+
+class ReverseName(models.Model):
+    """The name a client set for one of its service's addresses (its PTR record, SPEC S17: rDNS); an address with
+    none points back to the service's hostname. The worker's DNS step writes it through the DNS providers."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="reverse_names")
+    ip = models.GenericIPAddressField(_("address"))
+    hostname = models.CharField(_("reverse name"), max_length=253)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reverse name")
+        verbose_name_plural = _("reverse names")
+        ordering = ["service", "ip"]
+        constraints = [models.UniqueConstraint(fields=["service", "ip"], name="reverse_name_unique_per_address")]
+
+    def __str__(self) -> str:
+        return f"{self.ip} -> {self.hostname}"

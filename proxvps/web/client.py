@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from proxvps.domain.options import OptionError
-from proxvps.domain.reverse import ptr_name
 from proxvps.inventory.choices import ClientFeature
 from proxvps.inventory.client_access import (
     client_services,
@@ -32,11 +31,12 @@ from proxvps.inventory.client_access import (
     session_client,
 )
 from proxvps.inventory.models import Service
-from proxvps.ipam.models import Address, DnsZone
+from proxvps.ipam.models import Address
 from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.live import TIMEFRAMES
+from proxvps.lifecycle.rdns import reverse_entries
 from proxvps.web.access import client_view, signed_out
-from proxvps.web.fragments import ReinstallForm
+from proxvps.web.fragments import ReinstallForm, rdns_rows
 from proxvps.web.progress import progress_of
 
 
@@ -57,6 +57,7 @@ TABS = (
     Tab("iso", _("ISO images"), "disc", ClientFeature.ISO),
     Tab("reinstall", _("Reinstall"), "arrow-repeat", ClientFeature.REINSTALL),
     Tab("password", _("Password"), "key", ClientFeature.PASSWORD),
+    Tab("rdns", _("Reverse DNS"), "signpost-split", ClientFeature.RDNS),
 )
 TAB_BY_SLUG = {tab.slug: tab for tab in TABS}
 
@@ -126,24 +127,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/client_home.html", {"rows": rows})
 
 
-def _ptr_zone(ip: str, zones: list[DnsZone]) -> DnsZone | None:
-    """The enabled reverse zone that holds the address's PTR record, if proxvps manages one."""
-    name = ptr_name(ip)
-    covering = [z for z in zones if name == z.name.rstrip(".") or name.endswith("." + z.name.rstrip("."))]
-    return max(covering, key=lambda z: len(z.name), default=None)
-
-
 def network_of(service: Service) -> list[dict[str, Any]]:
     """Each address with what the guest needs to configure it, and its reverse name when a managed zone has it."""
     rows = list(Address.objects.filter(service=service).select_related("pool").order_by("ip_key"))
     rows.sort(key=lambda a: (":" in a.ip, a.pk))
-    zones = list(DnsZone.objects.filter(enabled=True, name__endswith=".arpa"))
+    reverse = {entry.ip: entry.name for entry in reverse_entries(service)}
     seen: set[int] = set()
     shown = []
     for address in rows:
         version = ip_address(address.ip).version
         network = ip_network(address.pool.network, strict=False)
-        zone = _ptr_zone(address.ip, zones)
         shown.append(
             {
                 "ip": address.ip,
@@ -152,7 +145,7 @@ def network_of(service: Service) -> list[dict[str, Any]]:
                 "gateway": address.pool.gateway or "",
                 "dns": [d for d in (address.pool.dns1, address.pool.dns2) if d],
                 "primary": version not in seen,
-                "ptr": service.hostname if zone is not None and service.hostname else "",
+                "ptr": reverse.get(address.ip, ""),
             }
         )
         seen.add(version)
@@ -184,6 +177,8 @@ def service_page(request: HttpRequest, service: Service, tab: str = "overview") 
         network = network_of(service)
         context["network"] = network
         context["extra_addresses"] = [row for row in network if not row["primary"]]
+    if current.slug == "rdns":
+        context["rows"] = rdns_rows(service)
     if current.slug == "reinstall":
         context["form"] = ReinstallForm(service)
     if current.slug == "graphs":

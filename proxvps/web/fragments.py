@@ -23,7 +23,7 @@ from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import operation_for
 from proxvps.inventory.choices import ClientFeature
 from proxvps.inventory.models import BackupSchedule, Service
-from proxvps.lifecycle import backups, firewall_rules, isos, live, snapshots
+from proxvps.lifecycle import backups, firewall_rules, isos, live, rdns, snapshots
 from proxvps.lifecycle.backup_schedule import set_backup_schedule
 from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.firewall_rules import FirewallRefused
@@ -305,27 +305,50 @@ class RuleForm(forms.Form):
     comment = forms.CharField(label=gettext_lazy("Comment"), max_length=255, required=False)
 
 
-def _firewall(request: HttpRequest, service: Service, form: RuleForm | None = None, error: str = "") -> HttpResponse:
-    context: dict[str, Any] = {"service": service, "form": form or RuleForm(), "error": error}
+def _firewall(
+    request: HttpRequest,
+    service: Service,
+    form: RuleForm | None = None,
+    error: str = "",
+    editing: int | None = None,
+) -> HttpResponse:
+    """The rules, the policies and the rule form: empty to add a rule, or filled with the rule at `editing`."""
+    context: dict[str, Any] = {"service": service, "error": error, "editing": editing}
     try:
         listed = firewall_rules.list_rules(service)
         policies = firewall_rules.read_policies(service)
     except (FirewallRefused, ProxmoxError) as refusal:
         context["unavailable"] = str(refusal)
-    else:
-        context["policy_rows"] = [
-            ("in", _("Incoming traffic"), policies.policy_in),
-            ("out", _("Outgoing traffic"), policies.policy_out),
-        ]
-        context["rules"] = listed.rules
-        context["digest"] = listed.digest or ""
+        return render(request, "web/fragments/firewall.html", context)
+    context["policy_rows"] = [
+        ("in", _("Incoming traffic"), policies.policy_in),
+        ("out", _("Outgoing traffic"), policies.policy_out),
+    ]
+    context["rules"] = listed.rules
+    context["digest"] = listed.digest or ""
+    if form is None and editing is not None and 0 <= editing < len(listed.rules):
+        rule = listed.rules[editing]
+        form = RuleForm(
+            initial={
+                "direction": rule.type,
+                "action": rule.action,
+                "protocol": rule.proto or "",
+                "source": rule.source or "",
+                "dport": rule.dport or "",
+                "comment": rule.comment or "",
+            }
+        )
+    elif editing is not None and form is None:
+        context["editing"] = None
+    context["form"] = form or RuleForm()
     return render(request, "web/fragments/firewall.html", context)
 
 
 @client_view(ClientFeature.FIREWALL)
 @require_GET
 def firewall_list(request: HttpRequest, service: Service) -> HttpResponse:
-    return _firewall(request, service)
+    """The firewall tab's body; `?edit=N` fills the form with rule N for an edit."""
+    return _firewall(request, service, editing=_position(request.GET.get("edit")))
 
 
 @client_view(ClientFeature.FIREWALL)
@@ -350,6 +373,25 @@ def firewall_add(request: HttpRequest, service: Service) -> HttpResponse:
 
 def _position(value: str | None) -> int | None:
     return int(value) if value is not None and value.isdigit() and len(value) < 6 else None
+
+
+@client_view(ClientFeature.FIREWALL)
+@require_POST
+def firewall_edit(request: HttpRequest, service: Service, position: int) -> HttpResponse:
+    """Change the rule at `position`; as with an addition, each refused field is shown under its input."""
+    form = RuleForm(request.POST)
+    if form.is_valid():
+        fields = {key: value for key, value in form.cleaned_data.items() if value not in ("", None)}
+        try:
+            firewall_rules.update_rule(service, position, fields, request.POST.get("digest") or None)
+        except RuleError as refused:
+            for problem in refused.problems:
+                form.add_error(problem.field if problem.field in form.fields else None, problem.render(_))
+        except (FirewallRefused, ProxmoxError) as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return _back(request, service, "firewall") or _firewall(request, service)
+    return _back(request, service, "firewall") or _firewall(request, service, form, editing=position)
 
 
 @client_view(ClientFeature.FIREWALL)
@@ -512,3 +554,40 @@ def graph_data(request: HttpRequest, service: Service, timeframe: str) -> HttpRe
     series["cpu"] = [None if v is None else round(v * 100, 2) for v in series["cpu"]]
     series["mem"] = [None if v is None else round(v / 1048576, 1) for v in series["mem"]]
     return JsonResponse({"timeframe": timeframe, "time": [p.time for p in points], "series": series})
+
+
+# ------------------------------------------------------------------------------------------------- reverse DNS
+
+
+def rdns_rows(service: Service, ip: str = "", typed: str = "", error: str = "") -> list[dict[str, Any]]:
+    """Each address's row of the reverse DNS form: the name it has, or what the client typed when it was refused."""
+    return [
+        {
+            "entry": entry,
+            "value": typed if entry.ip == ip and error else entry.name,
+            "error": error if entry.ip == ip else "",
+        }
+        for entry in rdns.reverse_entries(service)
+    ]
+
+
+@client_view(ClientFeature.RDNS)
+@require_POST
+def reverse_name(request: HttpRequest, service: Service) -> HttpResponse:
+    """Set one address's PTR name (empty: back to the hostname); a refusal is shown under that address's input."""
+    ip = request.POST.get("ip", "")
+    typed = request.POST.get("hostname", "")
+    errors: dict[str, str] = {}
+    queued = False
+    try:
+        rdns.set_reverse_name(service, ip, typed, requested_by=requested_by(request))
+    except (rdns.ReverseNameRefused, OrderRefused) as refusal:
+        errors[ip] = str(refusal)
+    else:
+        queued = True
+    back = _back(request, service, "rdns")
+    if back is not None:
+        return back
+    context = {"service": service, "rows": rdns_rows(service, ip, typed, errors.get(ip, ""))}
+    response = render(request, "web/fragments/rdns.html", context)
+    return _queued(response) if queued else response

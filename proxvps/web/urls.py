@@ -31,8 +31,10 @@ urlpatterns = [
     path(S + "do/firewall/move/", fragments.firewall_move, name="client-firewall-move"),
     path(S + "do/firewall/policy/", fragments.firewall_policy, name="client-firewall-policy"),
     path(S + "do/firewall/rules/<int:position>/delete/", fragments.firewall_delete, name="client-firewall-delete"),
+    path(S + "do/firewall/rules/<int:position>/edit/", fragments.firewall_edit, name="client-firewall-edit"),
     path(S + "do/iso/<str:action>/", fragments.iso_change, name="client-iso-change"),
     path(S + "do/reinstall/", fragments.reinstall, name="client-reinstall"),
     path(S + "do/password/", fragments.password, name="client-password"),
+    path(S + "do/rdns/", fragments.reverse_name, name="client-reverse-name"),
     path(S + "<slug:tab>/", client.service_page, name="client-service-tab"),
 ]

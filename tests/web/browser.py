@@ -23,7 +23,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 from django.test.testcases import LiveServerThread
 from django.test.utils import override_settings
 
@@ -90,18 +89,6 @@ def site(collected_static: Path, transactional_db: None) -> Iterator[str]:
             yield f"http://127.0.0.1:{thread.port}"
         finally:
             thread.terminate()
-            _close_server_sessions()
-
-
-def _close_server_sessions() -> None:
-    """End the database sessions the live server's request threads left open (a thread that served a kept-alive
-    connection may still hold one when the server stops), so the test database can be flushed and dropped. Only
-    sessions on this test's own database, never the test's own."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
 
 
 @pytest.fixture

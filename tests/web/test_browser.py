@@ -4,19 +4,25 @@ alone, runs every self-service feature, each page screenshot at two widths and c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from proxvps.domain import states
+from proxvps.domain.reverse import ptr_name
 from proxvps.inventory.models import Plan, Service, Template
+from proxvps.ipam.models import DnsZone
 from tests.api.conftest import Api
+from tests.dns.powerdns_server import PowerDnsServer
 from tests.lifecycle.conftest import drive
 from tests.web.browser import Looker
 from tests.web.conftest import sso_path
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+V4_REVERSE = "2.0.192.in-addr.arpa"
 
 
 @pytest.fixture
@@ -161,6 +167,13 @@ def test_snapshots_backups_firewall_and_iso_through_the_page(
     page.locator("tr[data-rule='https']").get_by_role("button", name="Delete").click()
     expect(page.locator("#rules tbody tr")).to_have_count(1)
     expect(page.locator("#rules tbody tr").first).to_have_attribute("data-rule", "ssh")
+    page.locator("tr[data-rule='ssh']").get_by_role("button", name="Edit").click()
+    expect(page.locator("#add-rule-title")).to_have_text("Edit rule 1")
+    expect(page.get_by_label("Destination port")).to_have_value("22")
+    page.get_by_label("Destination port").fill("2222")
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.locator("tr[data-rule='ssh']")).to_contain_text("2222")
+    expect(page.locator("#add-rule-title")).to_have_text("Add a rule")
 
     # ISO: mount one from the grouped picker, see it in the drive, eject it.
     page.get_by_role("link", name="ISO images").click()
@@ -231,4 +244,35 @@ def test_reinstall_password_graphs_and_sign_out(
     looker.look("signed-out")
     page.goto(f"/client/services/{sid}/")
     expect(page.locator("h1")).to_have_text("Not signed in")
+    assert not page.script_errors, page.script_errors
+
+
+def test_a_client_sets_a_reverse_name_that_the_dns_provider_answers(
+    browser_page: Any,
+    billing: Api,
+    full_plan: Plan,
+    ready_vm: Service,
+    powerdns: PowerDnsServer,
+    pdns_zone: Callable[[str], str],
+) -> None:
+    page = browser_page
+    looker = Looker(page, "client")
+    reverse_zone = pdns_zone(V4_REVERSE)
+    DnsZone.objects.create(name=reverse_zone + ".", provider="powerdns", url=powerdns.url, credentials=powerdns.api_key)
+    page.goto(sso_path(billing.client, billing.headers, ready_vm.billing_service_id))
+    page.get_by_role("link", name="Reverse DNS").click()
+    v4 = page.locator("form[data-rdns='192.0.2.10']")
+    expect(v4.get_by_role("textbox")).to_have_value(ready_vm.hostname)
+    expect(page.locator("form[data-rdns='2001:db8::10']")).to_contain_text("not managed here")
+
+    v4.get_by_role("textbox").fill("mail_server!")
+    v4.get_by_role("button", name="Save").click()
+    expect(page.locator("form[data-rdns='192.0.2.10'] .invalid-feedback")).to_contain_text("Enter a host name")
+    page.locator("form[data-rdns='192.0.2.10']").get_by_role("textbox").fill("mail.example.net")
+    page.locator("form[data-rdns='192.0.2.10']").get_by_role("button", name="Save").click()
+    _settled(page, ready_vm)
+    assert powerdns.query(ptr_name("192.0.2.10"), "PTR") == {"mail.example.net."}
+    looker.look("rdns")
+    page.get_by_role("link", name="Overview").click()
+    expect(page.locator("#main table")).to_contain_text("mail.example.net")
     assert not page.script_errors, page.script_errors

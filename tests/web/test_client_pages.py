@@ -18,7 +18,7 @@ from tests.web.conftest import order, signed_in
 
 pytestmark = pytest.mark.django_db
 
-TABS = ("graphs", "snapshots", "backups", "firewall", "iso", "reinstall", "password")
+TABS = ("graphs", "snapshots", "backups", "firewall", "iso", "reinstall", "password", "rdns")
 PAGES = ("", *(f"{tab}/" for tab in TABS))
 FRAGMENTS = (
     "live/status/",
@@ -46,6 +46,7 @@ CHANGES = (
     "do/iso/unmount/",
     "do/reinstall/",
     "do/password/",
+    "do/rdns/",
 )
 
 

@@ -97,6 +97,15 @@
     sortables(root);
     graphs(root);
   }
-  document.addEventListener("DOMContentLoaded", () => ready(document));
+  /* On a narrow screen the tabs scroll sideways: bring the current one into view. */
+  function currentTab() {
+    const active = document.querySelector(".nav-tabs .nav-link.active");
+    if (active) active.scrollIntoView({ block: "nearest", inline: "center" });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    currentTab();
+    ready(document);
+  });
   document.addEventListener("htmx:load", (event) => ready(event.target));
 })();
