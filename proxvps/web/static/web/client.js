@@ -103,6 +103,7 @@
     if (active) active.scrollIntoView({ block: "nearest", inline: "center" });
   }
 
+  window.addEventListener("resize", currentTab);
   document.addEventListener("DOMContentLoaded", () => {
     currentTab();
     ready(document);
