@@ -27,7 +27,11 @@ ServiceView = Callable[Concatenate[HttpRequest, Service, P], HttpResponse]
 def signed_out(request: HttpRequest) -> HttpResponse:
     """No client session: a fragment or a change gets 401, a page the sentence that says how to sign in."""
     if getattr(request, "htmx", False) or request.method != "GET":
-        return HttpResponse(_("You are not signed in."), status=401, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(_("You are not signed in."), status=401, content_type="text/plain; charset=utf-8")
+        if getattr(request, "htmx", False):
+            # The page polls on after its session ended: reload it, so the client reads how to sign in again.
+            response["HX-Refresh"] = "true"
+        return response
     return render(request, "web/signed_out.html", status=403)
 
 
@@ -53,7 +57,10 @@ def client_view(
             if service is None:
                 raise Http404(service_id)
             if service.is_locked:
-                return render(request, "web/client_locked.html", {"service": service}, status=403)
+                locked = render(request, "web/client_locked.html", {"service": service}, status=403)
+                if getattr(request, "htmx", False):
+                    locked["HX-Refresh"] = "true"  # suspended while the page was open: show why, in full
+                return locked
             if feature is not None and not service.plan.client_may(feature):
                 if request.method == "GET":
                     raise Http404(service_id)

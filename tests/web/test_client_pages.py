@@ -198,7 +198,9 @@ def test_without_a_session_fragments_and_changes_answer_401_and_pages_say_how_to
         assert page.status_code == 403, path
         assert "Open the client area from your billing account." in page.content.decode()
     for path in FRAGMENTS:
-        assert anonymous.get(f"/client/services/1001/{path}", HTTP_HX_REQUEST="true").status_code == 401, path
+        answer = anonymous.get(f"/client/services/1001/{path}", HTTP_HX_REQUEST="true")
+        assert answer.status_code == 401, path
+        assert answer["HX-Refresh"] == "true", path  # the polling page reloads and says how to sign in
     for path in CHANGES:
         assert anonymous.post(f"/client/services/1001/{path}", {}).status_code == 401, path
 
