@@ -87,6 +87,14 @@ def progress(request: HttpRequest, service: Service) -> HttpResponse:
     return response
 
 
+@client_view()
+@require_GET
+def summary(request: HttpRequest, service: Service) -> HttpResponse:
+    """The plan and operating system under the page's title, read again when an operation ends (a reinstall
+    changes the system, a change of package the plan)."""
+    return render(request, "web/fragments/summary.html", {"service": service})
+
+
 @client_view(ClientFeature.POWER)
 @require_POST
 def power(request: HttpRequest, service: Service) -> HttpResponse:

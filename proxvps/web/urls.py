@@ -16,6 +16,7 @@ urlpatterns = [
     path(S, client.service_page, name="client-service"),
     path(S + "live/status/", fragments.status, name="client-status"),
     path(S + "live/progress/", fragments.progress, name="client-progress"),
+    path(S + "live/summary/", fragments.summary, name="client-summary"),
     path(S + "live/graphs/<str:timeframe>/", fragments.graph_data, name="client-graph-data"),
     path(S + "live/snapshots/", fragments.snapshot_list, name="client-snapshot-list"),
     path(S + "live/backups/", fragments.backup_list, name="client-backup-list"),
