@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint test-sqlite test-postgres clean
+.PHONY: demo test lint test-sqlite test-postgres clean vendor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test-postgres: $(STAMP)
 	DATABASE_URL="$$url" $(BIN)/pytest -n 2 -q $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres
+
+# Refresh the vendored front-end files (proxvps/web/static/vendor, tests/web/static) from the npm registry at the
+# versions pinned in tools/vendor.sh, each package's licence beside its files.
+vendor:
+	bash tools/vendor.sh
 
 clean:
 	rm -rf $(VENV) .proxvps .mypy_cache .ruff_cache .pytest_cache

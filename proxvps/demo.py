@@ -49,6 +49,17 @@ def _say(out: TextIO, line: str) -> None:
     out.flush()
 
 
+def _client_link(service_id: int) -> str:
+    """A one-time sign-in link into the demo VM's client area, as a billing system's SSO hands it out."""
+    from django.urls import reverse
+
+    from proxvps.inventory.client_access import issue_login_link
+    from proxvps.inventory.models import Service
+
+    token, _expires = issue_login_link(Service.objects.get(pk=service_id))
+    return reverse("client-sign-in", args=[token])
+
+
 @contextmanager
 def _worker(log: Path, stop: threading.Event) -> Iterator[None]:
     """The worker loop in a thread, writing its cron output to `log`, until the block ends."""
@@ -173,6 +184,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout, stop: threadin
             outcome, why = _wait_for_first_vm(demo.first_service_id, stop)
             if outcome == "ready":
                 _say(out, f"demo ready: {base}/admin/inventory/service/{demo.first_service_id}/change/")
+                link = _client_link(demo.first_service_id)
+                _say(out, f"client area: {base}{link} (one-time sign-in link, 2 minutes)")
             elif outcome == "error":
                 _say(out, f"demo VM failed: {why}")
             stop.wait()

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from proxvps.api.models import ApiToken, TokenScope
+from proxvps.inventory.choices import ClientFeature
 from proxvps.inventory.connect import client_for
 from proxvps.inventory.models import Plan, Server, ServerGroup, Service
 from proxvps.inventory.sync import sync_server
@@ -98,6 +99,19 @@ def _pools(server: Server) -> None:
         PoolRange.objects.create(pool=v6, first="2001:db8::100", last="2001:db8::ffff")
 
 
+# What the client area calls the sandbox's templates: names a client understands, not the fixtures' names.
+CLIENT_NAMES = {
+    9000: "Debian 12 (Bookworm)",
+    9001: "Debian 12 (Bookworm, SATA disk)",
+    9002: "Ubuntu 22.04 LTS",
+    9003: "Ubuntu 24.04 LTS",
+    9004: "CentOS 7",
+    9005: "AlmaLinux 9",
+    9006: "Rocky Linux 9",
+    9007: "Debian 12 (fast SSD)",
+}
+
+
 def _plan(server: Server) -> Plan:
     group = ServerGroup.objects.get(name="Sandbox")
     template = server.templates.filter(vmid=DEMO_TEMPLATE_VMID).first()
@@ -113,8 +127,21 @@ def _plan(server: Server) -> Plan:
     )
     plan.server_group = group
     plan.template = template
+    # Every client area feature shows something: backups and ISO images on the sandbox's storages, snapshots,
+    # the firewall, and every client permission.
+    plan.backup_storage = "backup"
+    plan.iso_storage = "local"
+    plan.snapshots_count = 3
+    plan.backups_count = 3
+    plan.firewall_enabled = True
+    for feature in ClientFeature:
+        setattr(plan, f"client_{feature.value}", True)
     plan.save()
-    plan.templates.set(server.templates.filter(has_cloudinit=True))
+    offered = server.templates.filter(has_cloudinit=True)
+    for offered_template in offered:
+        offered_template.client_name = CLIENT_NAMES.get(offered_template.vmid, offered_template.client_name)
+        offered_template.save(update_fields=["client_name"])
+    plan.templates.set(offered)
     return plan
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "proxvps.worker",
     "proxvps.mail",
     "proxvps.web",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -80,6 +82,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "proxvps.web.context.provider",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -118,6 +122,34 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The client area's languages (SPEC S17), offered by its language switch; the catalogs come with the translations.
+LANGUAGES = [
+    ("ar", "العربية"),
+    ("az", "Azərbaycanca"),
+    ("ca", "Català"),
+    ("cs", "Čeština"),
+    ("da", "Dansk"),
+    ("de", "Deutsch"),
+    ("en", "English"),
+    ("es", "Español"),
+    ("et", "Eesti"),
+    ("fa", "فارسی"),
+    ("fr", "Français"),
+    ("he", "עברית"),
+    ("hr", "Hrvatski"),
+    ("hu", "Magyar"),
+    ("it", "Italiano"),
+    ("mk", "Македонски"),
+    ("nb", "Norsk"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("ro", "Română"),
+    ("ru", "Русский"),
+    ("sv", "Svenska"),
+    ("tr", "Türkçe"),
+    ("uk", "Українська"),
+    ("zh-hans", "中文"),
+]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("PROXVPS_TIME_ZONE", "UTC")
@@ -127,6 +159,22 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [NINJA_FILES / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Hashed, compressed names once `collectstatic` has run (production, `make demo`, the browser tests); before that the
+# files are found in the apps and served by their plain names (see proxvps.web.storage).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "proxvps.web.storage.StaticStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+# Pages send Referer to their own site only, so Chromium sends a real Origin with a form post (CSRF checks it).
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Process-local cache: a VM's status (30 s) and its graphs' samples per timeframe (SPEC S17).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "proxvps"}}
+
+# The provider the client area is branded for: its name, and a logo (an absolute URL or a path under STATIC_URL).
+PROXVPS_PROVIDER_NAME = os.environ.get("PROXVPS_PROVIDER_NAME", "proxvps")
+PROXVPS_PROVIDER_LOGO = os.environ.get("PROXVPS_PROVIDER_LOGO", "")
 
 # Mail (SPEC S19) goes out through SMTP: STARTTLS on the plain port (PROXVPS_SMTP_TLS=1) or TLS from the first
 # byte (PROXVPS_SMTP_SSL=1, usually port 465), never both. The timeout bounds how long a delivery waits for a

@@ -54,6 +54,7 @@ def test_demo_serves_the_admin_and_the_api_then_stops_on_interrupt(tmp_path: Pat
         admin = _read_until(process, "admin: ", seen)
         api = _read_until(process, "api: ", seen)
         ready = _read_until(process, "demo ready: ", seen)
+        client_area = _read_until(process, "client area: ", seen)
         assert any(line.startswith("connection test: ok, Proxmox VE 9.") for line in seen), seen
         assert [line for line in seen if line.startswith("node: ")] == [
             "node: pve1 online",
@@ -90,6 +91,17 @@ def test_demo_serves_the_admin_and_the_api_then_stops_on_interrupt(tmp_path: Pat
             service_page = web.get(ready.removeprefix("demo ready: "))
             assert service_page.status_code == 200
             assert "demo-1" in service_page.text
+
+        with httpx.Client(timeout=10, follow_redirects=True) as client:
+            link = re.fullmatch(r"client area: (\S+) \(one-time sign-in link, 2 minutes\)", client_area)
+            assert link, client_area
+            area = client.get(link.group(1))
+            assert area.status_code == 200
+            assert area.url.path == "/client/services/demo-1/"
+            for tab in ("graphs", "snapshots", "backups", "firewall", "iso", "reinstall", "password"):
+                assert f"/client/services/demo-1/{tab}/" in area.text, tab
+            reinstall = client.get(str(area.url.join("reinstall/")))
+            assert "Ubuntu 24.04 LTS" in reinstall.text
 
             plans = httpx.get(api_url + "billing/plans", headers={"Authorization": f"Bearer {token}"}, timeout=10)
             assert plans.status_code == 200

@@ -17,6 +17,7 @@ from proxvps.api.auth import client_auth
 from proxvps.api.errors import ApiError, answers, not_found
 from proxvps.api.presenters import client_view, with_details
 from proxvps.api.schemas import BillingId, ClientServiceOut, CredentialsOut, PowerIn
+from proxvps.inventory.choices import ClientFeature
 from proxvps.inventory.client_access import client_services, close_client_session
 from proxvps.inventory.models import Service
 from proxvps.lifecycle.password import request_reset_password
@@ -37,6 +38,16 @@ def own_service(request: HttpRequest, service_id: str, *, unlocked: bool = False
             403, "locked", _("Service %(sid)s is %(state)s.") % {"sid": service_id, "state": service.state_label}
         )
     return service
+
+
+def permit(service: Service, feature: str) -> None:
+    """403 with one sentence when the service's plan does not give its clients `feature` (SPEC S17)."""
+    if not service.plan.client_may(feature):
+        raise ApiError(
+            403,
+            "not_in_plan",
+            _("Your plan does not include %(feature)s.") % {"feature": ClientFeature(feature).label},
+        )
 
 
 def requested_by(request: HttpRequest) -> str:
@@ -66,7 +77,9 @@ def credentials(request: HttpRequest, response: HttpResponse, service_id: Billin
 @router.post("/services/{service_id}/power", response=answers(ClientServiceOut))
 def power(request: HttpRequest, service_id: BillingId, body: PowerIn) -> dict[str, Any]:
     """Start, stop, shut down, reboot or reset the VM (after the operation in flight)."""
-    request_power(own_service(request, service_id, unlocked=True), body.action, requested_by=requested_by(request))
+    service = own_service(request, service_id, unlocked=True)
+    permit(service, ClientFeature.POWER)
+    request_power(service, body.action, requested_by=requested_by(request))
     return client_view(own_service(request, service_id))
 
 
@@ -74,6 +87,7 @@ def power(request: HttpRequest, service_id: BillingId, body: PowerIn) -> dict[st
 def reset_password(request: HttpRequest, service_id: BillingId) -> dict[str, Any]:
     """A new random VM password, set through cloud-init (the VM restarts); it is shown by `credentials` once set."""
     service = own_service(request, service_id, unlocked=True)
+    permit(service, ClientFeature.PASSWORD)
     request_reset_password(service, requested_by=requested_by(request))
     return client_view(own_service(request, service_id))
 

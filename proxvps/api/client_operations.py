@@ -3,7 +3,8 @@ their schedule, ISO images, reinstall, firewall rules and policies (SPEC S7 to S
 them for clients and staff alike.
 
 The service is looked up among the signed-in client's own (404 otherwise) and must not be locked (403 while it is
-suspended or terminated), by `client.own_service` as for every client endpoint. A request that the worker carries
+suspended or terminated), by `client.own_service` as for every client endpoint; a feature the client's plan does
+not grant answers 403 (`client.permit`). A request that the worker carries
 out answers with the service (`busy` while it runs); a firewall change is made at once and answers with the rules.
 """
 
@@ -16,7 +17,7 @@ from ninja import Router
 from ninja.constants import NOT_SET
 
 from proxvps.api.auth import client_auth
-from proxvps.api.client import own_service, requested_by
+from proxvps.api.client import own_service, permit, requested_by
 from proxvps.api.presenters import client_view
 from proxvps.api.schemas import BillingId, ClientServiceOut
 from proxvps.api.vm_routes import Audience, add_vm_routes
@@ -44,5 +45,6 @@ add_vm_routes(
         service_out=ClientServiceOut,
         write_auth=NOT_SET,
         requested_by=requested_by,
+        permit=permit,
     ),
 )

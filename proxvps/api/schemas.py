@@ -438,6 +438,17 @@ class PlanFields(Schema):
         DEFAULT_TEMPLATE
     )
     vm_username: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=LINE_PATTERN)] = "root"
+    # Client permissions (SPEC S17): what the plan's clients may do in the client area.
+    client_power: bool = True
+    client_console: bool = True
+    client_graphs: bool = True
+    client_snapshots: bool = True
+    client_backups: bool = True
+    client_firewall: bool = True
+    client_iso: bool = True
+    client_reinstall: bool = True
+    client_password: bool = True
+    client_rdns: bool = True
 
 
 class PlanIn(PlanFields):

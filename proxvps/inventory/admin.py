@@ -74,6 +74,8 @@ class ServiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 admin.site.register(ServerGroup)
 admin.site.register(Node, list_display=("server", "name", "online", "max_memory", "used_memory"))
-admin.site.register(Template, list_display=("server", "vmid", "node", "os_name", "system_disk", "has_cloudinit"))
+admin.site.register(
+    Template, list_display=("server", "vmid", "node", "os_name", "client_name", "system_disk", "has_cloudinit")
+)
 admin.site.register(Plan)
 admin.site.register(BackupSchedule, list_display=("service", "weekdays", "time_of_day", "last_run_on"))

@@ -143,3 +143,19 @@ class RequestStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
     REFUSED = "refused", _("Refused")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class ClientFeature(models.TextChoices):
+    """What a plan may let its clients do in the client area (SPEC S17: client permissions); each is a
+    `client_<value>` field of Plan."""
+
+    POWER = "power", _("power")
+    CONSOLE = "console", _("console")
+    GRAPHS = "graphs", _("graphs")
+    SNAPSHOTS = "snapshots", _("snapshots")
+    BACKUPS = "backups", _("backups")
+    FIREWALL = "firewall", _("firewall")
+    ISO = "iso", _("ISO images")
+    REINSTALL = "reinstall", _("reinstall")
+    PASSWORD = "password", _("reset password")
+    RDNS = "rdns", _("reverse DNS")

@@ -20,7 +20,14 @@ from proxvps.domain import states
 from proxvps.domain.naming import DEFAULT_TEMPLATE
 from proxvps.domain.transitions import LOCKED_STATES
 from proxvps.encryption import EncryptedTextField
-from proxvps.inventory.choices import FirewallLogLevel, FirewallPolicy, RequestStatus, ServiceState, StepResult
+from proxvps.inventory.choices import (
+    ClientFeature,
+    FirewallLogLevel,
+    FirewallPolicy,
+    RequestStatus,
+    ServiceState,
+    StepResult,
+)
 from proxvps.proxmox import ProxmoxConfigError, normalize_fingerprint
 
 TOKEN_ID = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+![A-Za-z][A-Za-z0-9._-]*$")
@@ -131,6 +138,12 @@ class Template(models.Model):
     node = models.CharField(_("node"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
     os_name = models.CharField(_("operating system"), max_length=200, blank=True)
+    client_name = models.CharField(
+        _("name shown to clients"),
+        max_length=200,
+        blank=True,
+        help_text=_("What the client area calls this template; empty: its operating system as read from Proxmox."),
+    )
     system_disk = models.CharField(_("system disk"), max_length=20, blank=True)
     system_storage = models.CharField(_("system disk storage"), max_length=100, blank=True)
     disk_format = models.CharField(_("disk format"), max_length=10, default="raw")
@@ -146,6 +159,11 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return f"{self.os_name or self.name} ({self.vmid})"
+
+    @property
+    def shown_name(self) -> str:
+        """The name a client reads: the one staff set, else the operating system, else the VM's name."""
+        return self.client_name or self.os_name or self.name
 
 
 def _positive(max_value: int) -> list[Any]:
@@ -238,6 +256,18 @@ class Plan(models.Model):
     name_prefix = models.SlugField(_("name prefix"), max_length=30, default="vps")
     hostname_template = models.CharField(_("hostname template"), max_length=200, default=DEFAULT_TEMPLATE)
     vm_username = models.CharField(_("VM user"), max_length=32, default="root")
+    # What the plan's clients may do in the client area (SPEC S17); a feature not granted is neither shown in the
+    # page nor accepted by /api/v1/client/ (see `client_may`).
+    client_power = models.BooleanField(_("client: power"), default=True)
+    client_console = models.BooleanField(_("client: console"), default=True)
+    client_graphs = models.BooleanField(_("client: graphs"), default=True)
+    client_snapshots = models.BooleanField(_("client: snapshots"), default=True)
+    client_backups = models.BooleanField(_("client: backups"), default=True)
+    client_firewall = models.BooleanField(_("client: firewall"), default=True)
+    client_iso = models.BooleanField(_("client: ISO images"), default=True)
+    client_reinstall = models.BooleanField(_("client: reinstall"), default=True)
+    client_password = models.BooleanField(_("client: reset password"), default=True)
+    client_rdns = models.BooleanField(_("client: reverse DNS"), default=True)
 
     class Meta:
         verbose_name = _("plan")
@@ -254,6 +284,14 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def client_may(self, feature: ClientFeature | str) -> bool:
+        """Whether the plan's clients get `feature` in the client area."""
+        return bool(getattr(self, f"client_{ClientFeature(feature).value}"))
+
+    def client_features(self) -> frozenset[str]:
+        """The features the plan's clients get, by name: what a page shows and the client API accepts."""
+        return frozenset(feature.value for feature in ClientFeature if self.client_may(feature))
 
 
 class Service(models.Model):
@@ -441,3 +479,22 @@ class BackupSchedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_id}: {self.weekdays} at {self.time_of_day:%H:%M}"
+
+
+class ReverseName(models.Model):
+    """The name a client set for one of its service's addresses (its PTR record, SPEC S17: rDNS); an address with
+    none points back to the service's hostname. The worker's DNS step writes it through the DNS providers."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="reverse_names")
+    ip = models.GenericIPAddressField(_("address"))
+    hostname = models.CharField(_("reverse name"), max_length=253)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reverse name")
+        verbose_name_plural = _("reverse names")
+        ordering = ["service", "ip"]
+        constraints = [models.UniqueConstraint(fields=["service", "ip"], name="reverse_name_unique_per_address")]
+
+    def __str__(self) -> str:
+        return f"{self.ip} -> {self.hostname}"

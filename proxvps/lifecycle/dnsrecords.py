@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from proxvps.dns import DnsError, Plan, RecordKey, RecordSet, ZoneResult, best_z
 from proxvps.domain.reverse import ptr_name
 from proxvps.domain.transitions import DNS_SYNC
 from proxvps.encryption import DecryptionError
-from proxvps.inventory.models import OperationRequest, Service
+from proxvps.inventory.models import OperationRequest, ReverseName, Service
 from proxvps.ipam.allocation import addresses_of
 from proxvps.ipam.models import DnsZone
 from proxvps.lifecycle.context import StepContext
@@ -91,11 +91,16 @@ def _family(ip: str) -> int:
 
 
 def plan_work(
-    hostname: str, addresses: Sequence[str], released: Sequence[str] = ()
+    hostname: str,
+    addresses: Sequence[str],
+    released: Sequence[str] = (),
+    reverse_names: Mapping[str, str] | None = None,
 ) -> tuple[list[ZoneWork], list[str]]:
     """The record sets per enabled zone for `hostname` and its `addresses`, and the names no zone holds.
 
-    `released` are addresses the service just gave up (a smaller package): their PTRs naming the hostname go."""
+    `released` are addresses the service just gave up (a smaller package): their PTRs naming the hostname go.
+    `reverse_names` are the PTR names the client set, by address (the others point at `hostname`)."""
+    reverse_names = reverse_names or {}
     zones = {zone.name: zone for zone in DnsZone.objects.filter(enabled=True).defer("credentials")}
     work: dict[str, ZoneWork] = {}
     unzoned: list[str] = []
@@ -116,7 +121,7 @@ def plan_work(
         name = ptr_name(ip)
         reverse = place(name)
         if reverse is not None:
-            ptr = RecordSet.of(name, "PTR", [hostname], reverse.zone.ttl)
+            ptr = RecordSet.of(name, "PTR", [reverse_names.get(ip, hostname)], reverse.zone.ttl)
             (reverse.keep if ip in addresses else reverse.drop).append(ptr)
     return list(work.values()), unzoned
 
@@ -178,7 +183,8 @@ def keep_records(service: Service, *, released: Sequence[str] = (), removing: bo
     if not service.hostname:
         return None
     addresses = [address.ip for address in addresses_of(service)]
-    work, unzoned = plan_work(service.hostname, addresses, released)
+    reverse_names = dict(ReverseName.objects.filter(service=service).values_list("ip", "hostname"))
+    work, unzoned = plan_work(service.hostname, addresses, released, reverse_names)
     if not work:
         return None
     summary = Summary()

@@ -136,6 +136,24 @@ def add_rule(service: Service, fields: Mapping[str, object]) -> Rule:
     return rule
 
 
+CLEARABLE = ("iface", "source", "dest", "proto", "sport", "dport", "log", "comment")
+"""The optional fields of a rule: an edit that leaves one empty clears it."""
+
+
+def update_rule(service: Service, position: int, fields: Mapping[str, object], digest: str | None = None) -> Rule:
+    """Replace the rule at `position` of the list whose `digest` the client holds with the one `fields` describe
+    (checked as `add_rule` checks it); a field left empty is cleared. RuleError or FirewallRefused, with nothing
+    sent, when refused."""
+    _vm(service)
+    rule = parse_rule(**fields)
+    spec = _spec(rule)
+    cleared = [name for name in CLEARABLE if getattr(spec, name) is None]
+    with _firewall(service) as (fw, node, vmid):
+        listed = _read(fw, node, vmid, digest)
+        fw.update_rule(node, vmid, _position(listed, position), spec, delete=cleared, digest=listed.digest)
+    return rule
+
+
 def delete_rule(service: Service, position: int, digest: str | None = None) -> None:
     """Delete the rule at `position` of the list whose `digest` the client holds."""
     with _firewall(service) as (fw, node, vmid):

@@ -33,7 +33,7 @@ def test_the_link_signs_the_client_in_and_shows_the_service(billing: Api, small_
     assert "VPS S" in text
     assert browser.session["proxvps_client"] == "42"
     assert "Vm-Pa55word-x1" not in text
-    assert 'data-url="/api/v1/client/services/1001/credentials"' in text
+    assert 'data-reveal-url="/api/v1/client/services/1001/credentials"' in text
 
 
 def test_a_link_works_once(billing: Api, small_plan: Plan) -> None:
