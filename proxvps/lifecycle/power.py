@@ -70,7 +70,11 @@ def start(ctx: StepContext) -> Outcome:
         status = current_status(ctx)
         if status == "running":
             return skip(_("skip - already running"))
-        return Failed(_("VM failed to start (status: %(status)s). Will retry.") % {"status": status})
+        # Proxmox's own words (QEMU's exit, a missing volume) are what staff need, not only the status.
+        return Failed(
+            _("VM failed to start (status: %(status)s): %(error)s. Will retry.")
+            % {"status": status, "error": pending.exitstatus.rstrip(".") or _("no exit status")}
+        )
     return ctx.start(lambda: ctx.client.start(ctx.service.node, ctx.vmid), "start")
 
 

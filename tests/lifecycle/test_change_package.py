@@ -97,7 +97,7 @@ def test_a_start_that_fails_pauses_and_the_next_pass_resumes_from_there(sandbox,
     recorder = drive(ready)
     failed = recorder.steps[-1]
     assert (failed.label, failed.result) == ("Start VM", "error")
-    assert failed.message == "VM failed to start (status: stopped). Will retry."
+    assert failed.message == "VM failed to start (status: stopped): start failed: QEMU exited with code 1. Will retry."
     assert (failed.from_state, failed.to_state) == (states.CP_FIREWALL, states.CP_FIREWALL)
     assert recorder.reports[-1].outcome == "paused"
     assert ready.state == states.CP_FIREWALL

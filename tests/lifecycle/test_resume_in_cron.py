@@ -35,7 +35,10 @@ def test_a_failed_start_pauses_then_the_next_pass_completes(sandbox, plan: Plan,
     assert f"--- ChangePackage: service=5546 vm={vmid} status=change_package ---" in first
     assert "[!] " in first
     assert "Start VM" in first
-    assert "VM failed to start (status: stopped). Will retry. (cp_firewall -> cp_firewall)" in first
+    assert (
+        "VM failed to start (status: stopped): start failed: QEMU exited with code 1. Will retry. "
+        "(cp_firewall -> cp_firewall)"
+    ) in first
     assert "--- ChangePackage paused: waiting at [cp_firewall] ---" in first
     assert "[processVirtualMachines] Done" in first
     assert "processed: 1, errors: 1" in first
