@@ -24,6 +24,7 @@ from proxvps.api.errors import ApiError, answers, not_found
 from proxvps.api.operations import template_or_422
 from proxvps.api.presenters import billing_view, with_details
 from proxvps.api.schemas import (
+    PERIOD_QUERY_PATTERN,
     BillingId,
     PasswordIn,
     PlanOut,
@@ -38,7 +39,7 @@ from proxvps.api.schemas import (
 )
 from proxvps.api.usage import usage_for_period
 from proxvps.domain import states
-from proxvps.domain.usage import PERIOD_PATTERN, period_bounds
+from proxvps.domain.usage import period_bounds
 from proxvps.inventory.client_access import issue_login_link
 from proxvps.inventory.models import Plan, Service, Template
 from proxvps.lifecycle.dnsrecords import request_dns_sync
@@ -237,7 +238,7 @@ def single_sign_on(request: HttpRequest, service_id: BillingId) -> SignOnOut:
 @router.get("/usage", response=answers(list[UsageOut]))
 def usage(
     request: HttpRequest,
-    period: Annotated[str, Query(pattern=f"({PERIOD_PATTERN})|^$", description="YYYY-MM; empty: this month")] = "",
+    period: Annotated[str, Query(pattern=PERIOD_QUERY_PATTERN, description="YYYY-MM; empty: this month")] = "",
     service_id: BillingId | None = None,
 ) -> list[dict[str, Any]]:
     """Network in/out, disk traffic and disk space of each service over a billing period (default: this month,

@@ -21,7 +21,7 @@ from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from proxvps.api.schemas import ErrorOut
+from proxvps.api.schemas import PATTERN_SENTENCES, ErrorOut
 from proxvps.domain.firewall import RuleError
 from proxvps.domain.options import OptionError
 from proxvps.lifecycle.advance import LeaseLostError
@@ -78,6 +78,14 @@ def model_invalid(exc: ModelValidationError) -> ApiError:
         fields = {name: " ".join(str(m) for e in errors for m in e.messages) for name, errors in exc.error_dict.items()}
         return ApiError(422, "invalid", _("The request is not valid; see the fields."), fields)
     return ApiError(422, "invalid", " ".join(exc.messages))
+
+
+def _sentence(error: Mapping[str, Any]) -> str:
+    """A validation error as a person reads it: for a pattern, what the value may hold, not the expression."""
+    if error.get("type") == "string_pattern_mismatch":
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        return str(PATTERN_SENTENCES.get(pattern, _("This value holds characters it may not hold.")))
+    return str(error.get("msg", ""))
 
 
 def _field_name(loc: Any) -> str:
@@ -150,7 +158,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        fields = {_field_name(e.get("loc", ())): str(e.get("msg", "")) for e in exc.errors}
+        fields = {_field_name(e.get("loc", ())): _sentence(e) for e in exc.errors}
         return respond(request, ApiError(422, "invalid", _("The request is not valid; see the fields."), fields))
 
     @api.exception_handler(OrderRefused)

@@ -9,16 +9,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from django.utils.translation import gettext_lazy
 from ninja import Schema
 from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from proxvps.domain.naming import DEFAULT_TEMPLATE
 from proxvps.domain.options import DATABASE_INT_MAX
+from proxvps.domain.usage import PERIOD_PATTERN
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 """A billing system's service or client id: it is part of URLs, so no slash, space or percent sign."""
 LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 """One line of printable text."""
+PASSWORD_PATTERN = r"^$|^[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]{6,}[^\s\x00-\x1f\x7f]$"
+"""Empty (a random one), or at least 8 printable characters with no blank at either end."""
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+PERIOD_QUERY_PATTERN = f"({PERIOD_PATTERN})|^$"
+
+PATTERN_SENTENCES = {
+    ID_PATTERN: gettext_lazy("Use letters, digits, dots, dashes and underscores, starting with a letter or a digit."),
+    LINE_PATTERN: gettext_lazy("Use one line of text, without control characters."),
+    PASSWORD_PATTERN: gettext_lazy(
+        "Use at least 8 characters with no blank at either end, or leave it empty for a random password."
+    ),
+    SLUG_PATTERN: gettext_lazy("Use letters, digits, dashes and underscores only."),
+    PERIOD_QUERY_PATTERN: gettext_lazy("Give the period as YYYY-MM, such as 2026-04, or leave it empty."),
+}
+"""What a person reads when a value does not match a pattern: the sentence, never the regular expression."""
 
 BillingId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 
@@ -180,7 +197,7 @@ class PowerIn(Schema):
 
 NewPassword = Annotated[
     str,
-    StringConstraints(max_length=128, pattern=r"^$|^[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]{6,}[^\s\x00-\x1f\x7f]$"),
+    StringConstraints(max_length=128, pattern=PASSWORD_PATTERN),
 ]
 
 
@@ -257,7 +274,7 @@ ReadTimeout = Annotated[float, Field(ge=0.1, le=600, allow_inf_nan=False)]
 
 
 class ServerIn(Schema):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=SLUG_PATTERN)]
     url: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)]
     token_id: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)]
     token_secret: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=LINE_PATTERN)]
@@ -271,7 +288,7 @@ class ServerIn(Schema):
 class ServerPatch(Schema):
     """Only what is given changes; an absent or empty token_secret keeps the stored one."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")] | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=SLUG_PATTERN)] | None = None
     url: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)] | None = None
     token_id: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)] | None = None
     token_secret: Annotated[str, StringConstraints(max_length=500, pattern=LINE_PATTERN)] | None = None
@@ -433,7 +450,7 @@ class PlanFields(Schema):
     firewall_log_level_out: LogLevel = "nolog"
     firewall_policy_in: PolicyName = "ACCEPT"
     firewall_policy_out: PolicyName = "ACCEPT"
-    name_prefix: Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=r"^[-a-zA-Z0-9_]+$")] = "vps"
+    name_prefix: Annotated[str, StringConstraints(min_length=1, max_length=30, pattern=SLUG_PATTERN)] = "vps"
     hostname_template: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE_PATTERN)] = (
         DEFAULT_TEMPLATE
     )

@@ -259,3 +259,32 @@ def test_a_malformed_period_is_refused(billing: Api, period: str) -> None:
     status, body = billing.get("/api/v1/billing/usage", period=period)
     assert status == 422
     assert "period" in body["fields"]
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "sentence"),
+    [
+        (("post", "/api/v1/billing/services", {"service_id": "12/34"}), "service_id", "Use letters, digits"),
+        (("post", "/api/v1/billing/services", {"password": "a\nb"}), "password", "Use one line of text"),
+        (("get", "/api/v1/billing/usage?period=2026-13", None), "period", "YYYY-MM"),
+    ],
+)
+def test_a_refused_value_is_explained_in_words_not_as_a_regular_expression(
+    billing: Api, small_plan: Plan, call, field: str, sentence: str
+) -> None:
+    method, path, change = call
+    if method == "post":
+        status, body = billing.post(path, {**order_body(), **change})
+    else:
+        status, body = billing.get(path)
+    assert status == 422, body
+    assert sentence in body["fields"][field], body
+    assert "^" not in str(body), body
+    assert "\\x" not in str(body), body
+
+
+def test_a_password_that_is_too_short_is_explained_in_words(billing: Api, small_plan: Plan) -> None:
+    billing.post("/api/v1/billing/services", order_body())
+    status, body = billing.post("/api/v1/billing/services/1001/password", {"password": "short"})
+    assert status == 422, body
+    assert body["fields"]["password"].startswith("Use at least 8 characters"), body
