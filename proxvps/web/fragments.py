@@ -40,8 +40,14 @@ QUEUED = "proxvps-queued"
 SETTLED = "proxvps-settled"
 
 
-def _queued(response: HttpResponse) -> HttpResponse:
+def _queued(request: HttpRequest, service: Service, response: HttpResponse, with_card: bool = True) -> HttpResponse:
+    """A change was queued: the page is told (`HX-Trigger`) and, unless the answer is the progress card itself, the
+    card comes in the same answer, swapped out of band. The card then polls even when the form that asked was
+    replaced while its request ran (a tab reloading as an operation ends): a detached form's event reaches no one."""
     response["HX-Trigger"] = QUEUED
+    if with_card:
+        context = {"service": service, "progress": progress_of(service), "oob": True}
+        response.content += render(request, "web/fragments/progress.html", context).content
     return response
 
 
@@ -115,7 +121,7 @@ def power(request: HttpRequest, service: Service) -> HttpResponse:
     response = render(
         request, "web/fragments/progress.html", {"service": service, "progress": progress_of(service), "error": error}
     )
-    return response if error else _queued(response)
+    return response if error else _queued(request, service, response, with_card=False)
 
 
 # --------------------------------------------------------------------------------------------------- snapshots
@@ -177,7 +183,7 @@ def snapshot_create(request: HttpRequest, service: Service) -> HttpResponse:
         except OrderRefused as refusal:
             form.add_error("name", str(refusal))
         else:
-            return _back(request, service, "snapshots") or _queued(_snapshots(request, service))
+            return _back(request, service, "snapshots") or _queued(request, service, _snapshots(request, service))
     return _back(request, service, "snapshots") or _snapshots(request, service, form)
 
 
@@ -193,7 +199,7 @@ def snapshot_change(request: HttpRequest, service: Service, name: str, action: s
         change(service, name, requested_by=requested_by(request))
     except OrderRefused as refusal:
         return _back(request, service, "snapshots") or _snapshots(request, service, error=str(refusal))
-    return _back(request, service, "snapshots") or _queued(_snapshots(request, service))
+    return _back(request, service, "snapshots") or _queued(request, service, _snapshots(request, service))
 
 
 # ----------------------------------------------------------------------------------------------------- backups
@@ -252,7 +258,7 @@ def backup_create(request: HttpRequest, service: Service) -> HttpResponse:
         backups.request_backup_create(service, requested_by=requested_by(request))
     except OrderRefused as refusal:
         return _back(request, service, "backups") or _backups(request, service, error=str(refusal))
-    return _back(request, service, "backups") or _queued(_backups(request, service))
+    return _back(request, service, "backups") or _queued(request, service, _backups(request, service))
 
 
 @client_view(ClientFeature.BACKUPS)
@@ -274,7 +280,7 @@ def backup_change(request: HttpRequest, service: Service, action: str) -> HttpRe
             backups.request_backup_delete(service, volid, requested_by=requested_by(request))
     except (OrderRefused, live.LiveUnavailable) as refusal:
         return _back(request, service, "backups") or _backups(request, service, error=str(refusal))
-    return _back(request, service, "backups") or _queued(_backups(request, service))
+    return _back(request, service, "backups") or _queued(request, service, _backups(request, service))
 
 
 @client_view(ClientFeature.BACKUPS)
@@ -472,7 +478,7 @@ def iso_change(request: HttpRequest, service: Service, action: str) -> HttpRespo
             isos.request_unmount_iso(service, requested_by=requested_by(request))
     except OrderRefused as refusal:
         return _back(request, service, "iso") or _iso(request, service, error=str(refusal))
-    return _back(request, service, "iso") or _queued(_iso(request, service))
+    return _back(request, service, "iso") or _queued(request, service, _iso(request, service))
 
 
 # --------------------------------------------------------------------------------------------------- reinstall
@@ -520,7 +526,7 @@ def reinstall(request: HttpRequest, service: Service) -> HttpResponse:
         "web/fragments/reinstall.html",
         {"service": service, "form": ReinstallForm(service) if done else form, "done": done},
     )
-    return _queued(response) if done else response
+    return _queued(request, service, response) if done else response
 
 
 # ---------------------------------------------------------------------------------------------------- password
@@ -539,7 +545,7 @@ def password(request: HttpRequest, service: Service) -> HttpResponse:
     if back is not None:
         return back
     response = render(request, "web/fragments/password.html", {"service": service, "error": error, "done": not error})
-    return response if error else _queued(response)
+    return response if error else _queued(request, service, response)
 
 
 # ------------------------------------------------------------------------------------------------------ graphs
@@ -598,4 +604,4 @@ def reverse_name(request: HttpRequest, service: Service) -> HttpResponse:
         return back
     context = {"service": service, "rows": rdns_rows(service, ip, typed, errors.get(ip, ""))}
     response = render(request, "web/fragments/rdns.html", context)
-    return _queued(response) if queued else response
+    return _queued(request, service, response) if queued else response

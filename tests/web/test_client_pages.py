@@ -179,6 +179,21 @@ def test_the_status_is_cached_thirty_seconds_and_read_fresh_while_an_operation_r
     assert len(status_reads) == 4
 
 
+def test_a_queued_change_brings_the_busy_progress_card_out_of_band(billing: Api, ready_vm: Service) -> None:
+    """The card must not depend on the queued event alone: a form replaced while its request ran (the tab reloading
+    as the last operation ended) fires that event where no one listens, and the page would never show the work."""
+    browser = signed_in(billing.client, billing.headers, ready_vm.billing_service_id)
+    answer = browser.post(f"/client/services/{ready_vm.billing_service_id}/do/backups/", HTTP_HX_REQUEST="true")
+    assert answer["HX-Trigger"] == "proxvps-queued"
+    card = answer.content.decode().split('<div id="progress"', 1)[1].split(">", 1)[0]
+    assert 'hx-swap-oob="true"' in card and 'data-busy="1"' in card
+
+    power = browser.post(
+        f"/client/services/{ready_vm.billing_service_id}/do/power/", {"action": "reboot"}, HTTP_HX_REQUEST="true"
+    )
+    assert power.status_code == 200 and "hx-swap-oob" not in power.content.decode()  # the card is the answer itself
+
+
 # ----------------------------------------------------------------------------------------------------- access
 
 
