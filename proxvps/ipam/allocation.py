@@ -30,7 +30,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps.advisory import try_lock_for_transaction
+from proxvps.advisory import try_lock_first
 from proxvps.domain.cloudinit import PoolAddress
 from proxvps.ipam.models import Address, Pool, PoolRange
 
@@ -236,29 +236,25 @@ def _taken(candidates: list[tuple[int, int]]) -> set[tuple[int, int]]:
     return {(pool_id, int(key, 16)) for pool_id, key in rows.values_list("pool", "ip_key")}
 
 
-def _lock(candidate: tuple[int, int]) -> bool:
-    """Try the candidate's lock: taken for this transaction, or False at once when another worker holds it."""
-    return try_lock_for_transaction(LOCK_NAMESPACE, hash(candidate) & 0x7FFFFFFF)
+def _lock_key(candidate: tuple[int, int]) -> int:
+    return hash(candidate) & 0x7FFFFFFF
 
 
 def _pick(server: NamedServer, family: Family, spans: list[Span], missing: int) -> list[tuple[int, int]]:
-    """The `missing` lowest free addresses this transaction can have: read, each locked (another worker holding
-    one takes it, and this one the next: nobody waits), the locked ones rechecked. Raises PoolExhausted."""
+    """The `missing` lowest free addresses this transaction can have: read, the first ones no other worker holds
+    locked in one round trip (nobody waits: a held one goes to its holder, this worker takes the next), the locked
+    ones rechecked. Raises PoolExhausted."""
     picked: list[tuple[int, int]] = []
     passed: set[tuple[int, int]] = set()
     while len(picked) < missing:
-        wanted = missing - len(picked) + len(passed) + SLACK
-        candidates = [c for c in _lowest_free(spans, wanted) if c not in passed and c not in picked]
+        wanted = missing - len(picked)
+        candidates = [c for c in _lowest_free(spans, wanted + len(passed) + SLACK) if c not in passed | set(picked)]
         if not candidates:
             raise PoolExhausted(server.name, family)
-        locked: list[tuple[int, int]] = []
-        for candidate in candidates:
-            if len(picked) + len(locked) == missing:
-                break
-            if _lock(candidate):
-                locked.append(candidate)
-            else:
-                passed.add(candidate)
+        by_key = {_lock_key(candidate): candidate for candidate in candidates}
+        locked = [by_key[key] for key in try_lock_first(LOCK_NAMESPACE, list(by_key), wanted)]
+        if len(locked) < wanted:
+            passed |= {c for c in candidates if c not in locked}
         taken = _taken(locked) if locked else set()
         picked += [candidate for candidate in locked if candidate not in taken]
         passed |= taken
