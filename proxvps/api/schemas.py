@@ -208,6 +208,13 @@ class PasswordIn(Schema):
     password: NewPassword = ""
 
 
+class ResetStatusIn(Schema):
+    """The state to reset a service to: ready, new (redeploy), suspended, error, terminate (retry) or remove
+    (force-mark); what each does is in the staff console's table (`proxvps.lifecycle.staff.RESET_TARGETS`)."""
+
+    state: Literal["ready", "new", "suspended", "error", "terminate", "remove"]
+
+
 class ReinstallIn(Schema):
     template: RowId | None = None
     """One of the templates the plan offers (GET /billing/templates); None: the one the service has."""
