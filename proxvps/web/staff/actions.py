@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from proxvps.domain import states
-from proxvps.inventory.models import Plan, Service, Template
+from proxvps.inventory.choices import RequestStatus
+from proxvps.inventory.models import OperationRequest, Plan, Service, Template
 from proxvps.lifecycle import staff
 from proxvps.lifecycle.dnsrecords import request_dns_sync
 from proxvps.lifecycle.live import forget_status
@@ -309,6 +310,15 @@ def confirm(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         "reset_targets": staff.RESET_TARGETS if slug == "reset-status" else (),
     }
     return page(request, "staff/confirm.html", context, "services", status=409 if error else 200)
+
+
+def _said(action: Action, outcome: object) -> str:
+    """What the page tells: the lifecycle's own words, or that the operation was asked for."""
+    if isinstance(outcome, str):
+        return outcome
+    if isinstance(outcome, OperationRequest) and outcome.status == RequestStatus.DONE and outcome.message:
+        return outcome.message
+    return _("%(action)s: asked for.") % {"action": action.label}
 
 
 def _sid(service: Service) -> dict[str, str]:
