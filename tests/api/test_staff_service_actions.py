@@ -44,7 +44,7 @@ def test_power_and_suspend_are_queued_as_operations(staff_write: Api, ready_vm: 
 def test_retry_with_nothing_failed_is_a_409_that_says_why(staff_write: Api, ready_vm: Service) -> None:
     status, answer = staff_write.post(f"/api/v1/services/{ready_vm.pk}/retry")
     assert status == 409
-    assert "there is no failed step to retry" in answer["message"]
+    assert "there is no failed step to retry" in answer["detail"]
 
 
 def test_reset_status_moves_the_service_with_a_log_row_naming_the_token(staff_write: Api, ready_vm: Service) -> None:
