@@ -100,9 +100,17 @@ def _log_context(request: HttpRequest, service: Service) -> dict[str, Any]:
 @staff_view()
 @require_GET
 def action_log(request: HttpRequest, pk: int) -> HttpResponse:
-    """The log card alone: its pages, and its refresh while an operation runs."""
+    """The log card, polled while an operation runs, with the state and the error banner swapped out of band: the
+    page follows the operation to its end without a reload."""
     service = _service(pk)
-    context = {"service": service, "operation": operation_for(service.state), **_log_context(request, service)}
+    context = {
+        "service": service,
+        "operation": operation_for(service.state),
+        "progress": progress_of(service),
+        "failure": last_failure(service),
+        "oob": True,
+        **_log_context(request, service),
+    }
     return render(request, "staff/fragments/log.html", context)
 
 

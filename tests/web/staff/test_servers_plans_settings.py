@@ -1,0 +1,121 @@
+"""Servers, plans and settings in the console: an administrator adds a server after testing its connection, syncs
+it, edits a template's client-facing name; a plan shows which of the four server-group problems it has (seed
+v3.1); worker settings live in the database over the environment's defaults."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from proxvps.inventory import tunables
+from proxvps.inventory.groups import GroupProblemKind, group_problem
+from proxvps.inventory.models import Plan, Server, ServerGroup, Template
+from proxvps.worker.models import TaskSchedule
+
+pytestmark = pytest.mark.django_db
+
+
+def _server_form(sandbox, **changes: str) -> dict[str, str]:
+    info = sandbox.info
+    return {
+        "name": "lab",
+        "url": info.url,
+        "token_id": info.token_id,
+        "token_secret": info.token_secret,
+        "fingerprint": info.fingerprint,
+        "connect_timeout": "5",
+        "read_timeout": "30",
+        "enabled": "on",
+        **changes,
+    }
+
+
+def test_an_administrator_tests_the_connection_then_adds_and_syncs_a_server(sandbox, administrator: Client) -> None:
+    bad = administrator.post("/staff/servers/add/", {**_server_form(sandbox, token_secret="wrong"), "test": "1"})
+    assert "The connection failed" in bad.content.decode()
+    tested = administrator.post("/staff/servers/add/", {**_server_form(sandbox), "test": "1"})
+    page = tested.content.decode()
+    assert "Connected: Proxmox VE" in page
+    assert "pve1 (online)" in page
+    assert not Server.objects.exists()
+    assert sandbox.info.token_secret not in page
+
+    saved = administrator.post("/staff/servers/add/", {**_server_form(sandbox), "save": "1"})
+    server = Server.objects.get(name="lab")
+    assert saved["Location"] == f"/staff/servers/{server.pk}/"
+    synced = administrator.post(f"/staff/servers/{server.pk}/sync/", follow=True).content.decode()
+    assert "Synced: 3 nodes" in synced
+    assert 'data-node="pve2"' in synced
+    assert "64.0" in synced and "GB" in synced  # memory in human units
+
+    template = Template.objects.filter(server=server).first()
+    assert template is not None
+    administrator.post(
+        f"/staff/templates/{template.pk}/", {"client_name": "Debian 13", "client_description": "Stable, minimal."}
+    )
+    template.refresh_from_db()
+    assert (template.client_name, template.client_description) == ("Debian 13", "Stable, minimal.")
+
+
+def test_the_four_server_group_problems_are_told_apart() -> None:
+    plan = Plan.objects.create(name="VPS S")
+    problem = group_problem(plan)
+    assert problem is not None and problem.kind == GroupProblemKind.NOT_SELECTED
+
+    group = ServerGroup.objects.create(name="EU")
+    plan.server_group = group
+    plan.save()
+    problem = group_problem(plan)
+    assert problem is not None and problem.kind == GroupProblemKind.EMPTY
+    assert problem.message == "The server group EU has no servers assigned."
+
+    server = Server.objects.create(name="gone", url="https://gone.invalid:8006", token_id="a@pam!b", token_secret="s")
+    group.set_servers([server])
+    assert group_problem(plan) is None
+    server.delete()
+    problem = group_problem(plan)
+    assert problem is not None and problem.kind == GroupProblemKind.MISSING_SERVER
+    assert "gone" in problem.message
+
+    group.delete()
+    plan.refresh_from_db()
+    problem = group_problem(plan)
+    assert problem is not None and problem.kind == GroupProblemKind.DELETED
+    assert problem.message == "The server group EU no longer exists."
+
+
+def test_a_plan_whose_group_is_empty_shows_the_banner_with_the_fix(administrator: Client) -> None:
+    plan = Plan.objects.create(name="VPS S", server_group=ServerGroup.objects.create(name="Empty"))
+    page = administrator.get(f"/staff/plans/{plan.pk}/").content.decode()
+    assert 'data-problem="empty"' in page
+    assert "Add a server to the group" in page
+
+
+def test_a_viewer_reads_a_plan_but_cannot_save_it(viewer: Client) -> None:
+    plan = Plan.objects.create(name="VPS S")
+    assert viewer.get(f"/staff/plans/{plan.pk}/").status_code == 200
+    assert viewer.post(f"/staff/plans/{plan.pk}/", {"name": "Renamed"}).status_code == 403
+    plan.refresh_from_db()
+    assert plan.name == "VPS S"
+
+
+def test_settings_are_stored_over_the_environment_defaults(administrator: Client) -> None:
+    assert tunables.value("PROXVPS_RETRY_SECONDS") == settings.PROXVPS_RETRY_SECONDS
+    data = {f"task_{t.name}": str(t.interval) for t in TaskSchedule.objects.all()}
+    data["task_removeOldSnapshots"] = "0"
+    data["PROXVPS_RETRY_SECONDS"] = "90"
+    data["PROXVPS_MIGRATE_ATTEMPTS"] = ""
+    data["PROXVPS_MIGRATE_TIMEOUT_SECONDS"] = ""
+
+    response = administrator.post("/staff/settings/", data)
+
+    assert response.status_code == 302
+    assert tunables.value("PROXVPS_RETRY_SECONDS") == 90
+    assert tunables.value("PROXVPS_MIGRATE_ATTEMPTS") == settings.PROXVPS_MIGRATE_ATTEMPTS
+    assert TaskSchedule.objects.get(name="removeOldSnapshots").interval == 0
+
+    refused = administrator.post("/staff/settings/", {**data, "PROXVPS_MIGRATE_ATTEMPTS": "0"})
+    assert refused.status_code == 200
+    assert "Ensure this value is greater than or equal to 1" in refused.content.decode()
+    assert tunables.value("PROXVPS_MIGRATE_ATTEMPTS") == settings.PROXVPS_MIGRATE_ATTEMPTS
