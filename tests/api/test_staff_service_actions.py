@@ -38,7 +38,10 @@ def test_power_and_suspend_are_queued_as_operations(staff_write: Api, ready_vm: 
     assert answer["state"] == states.POWER
     status, answer = staff_write.post(f"/api/v1/services/{ready_vm.pk}/suspend")
     assert status == 200
-    assert [r.operation for r in OperationRequest.objects.filter(service=ready_vm).exclude(operation="deploy")] == ["power", "suspend"]
+    assert [r.operation for r in OperationRequest.objects.filter(service=ready_vm).exclude(operation="deploy")] == [
+        "power",
+        "suspend",
+    ]
 
 
 def test_retry_with_nothing_failed_is_a_409_that_says_why(staff_write: Api, ready_vm: Service) -> None:

@@ -21,9 +21,7 @@ def _order(plan: Plan, sid: str = "7001") -> Service:
     return order_service(billing_service_id=sid, client_ref="9", plan=plan, client_email="c@example.com")
 
 
-def test_a_deploy_paused_by_a_start_that_failed_once_is_retried_at_once_and_reaches_ready(
-    sandbox, plan: Plan
-) -> None:
+def test_a_deploy_paused_by_a_start_that_failed_once_is_retried_at_once_and_reaches_ready(sandbox, plan: Plan) -> None:
     sandbox.call(lambda pve: pve.fail("POST", "/status/start", 500, "start failed: no quorum", times=1))
     service = _order(plan)
     drive(service)
@@ -46,9 +44,7 @@ def test_a_deploy_paused_by_a_start_that_failed_once_is_retried_at_once_and_reac
     assert service.last_error == ""
 
 
-def test_a_deploy_stopped_in_error_goes_on_from_its_failed_step_once_the_cause_is_fixed(
-    sandbox, plan: Plan
-) -> None:
+def test_a_deploy_stopped_in_error_goes_on_from_its_failed_step_once_the_cause_is_fixed(sandbox, plan: Plan) -> None:
     plan.storage = "nowhere"
     plan.save()
     service = _order(plan)

@@ -52,7 +52,8 @@ def test_pool_counts_match_the_allocations(ready_vm, viewer: Client) -> None:
     v4 = re.search(r'data-pool="v4" data-used="\d+" data-free="(\d+)"', page)
     # 192.0.2.10-200 is 191 addresses; the pool's DNS server 192.0.2.53 is one of them and never handed out; one is
     # the service's.
-    assert v4 and int(v4.group(1)) == 191 - 1 - 1
+    assert v4
+    assert int(v4.group(1)) == 191 - 1 - 1
 
 
 def test_a_failing_service_and_the_worker_tasks_are_on_the_dashboard(plan, viewer: Client) -> None:

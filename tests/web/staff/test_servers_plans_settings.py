@@ -47,7 +47,8 @@ def test_an_administrator_tests_the_connection_then_adds_and_syncs_a_server(sand
     synced = administrator.post(f"/staff/servers/{server.pk}/sync/", follow=True).content.decode()
     assert "Synced: 3 nodes" in synced
     assert 'data-node="pve2"' in synced
-    assert "64.0" in synced and "GB" in synced  # memory in human units
+    assert "64.0" in synced
+    assert "GB" in synced
 
     template = Template.objects.filter(server=server).first()
     assert template is not None
@@ -61,13 +62,15 @@ def test_an_administrator_tests_the_connection_then_adds_and_syncs_a_server(sand
 def test_the_four_server_group_problems_are_told_apart() -> None:
     plan = Plan.objects.create(name="VPS S")
     problem = group_problem(plan)
-    assert problem is not None and problem.kind == GroupProblemKind.NOT_SELECTED
+    assert problem is not None
+    assert problem.kind == GroupProblemKind.NOT_SELECTED
 
     group = ServerGroup.objects.create(name="EU")
     plan.server_group = group
     plan.save()
     problem = group_problem(plan)
-    assert problem is not None and problem.kind == GroupProblemKind.EMPTY
+    assert problem is not None
+    assert problem.kind == GroupProblemKind.EMPTY
     assert problem.message == "The server group EU has no servers assigned."
 
     server = Server.objects.create(name="gone", url="https://gone.invalid:8006", token_id="a@pam!b", token_secret="s")
@@ -75,13 +78,15 @@ def test_the_four_server_group_problems_are_told_apart() -> None:
     assert group_problem(plan) is None
     server.delete()
     problem = group_problem(plan)
-    assert problem is not None and problem.kind == GroupProblemKind.MISSING_SERVER
+    assert problem is not None
+    assert problem.kind == GroupProblemKind.MISSING_SERVER
     assert "gone" in problem.message
 
     group.delete()
     plan.refresh_from_db()
     problem = group_problem(plan)
-    assert problem is not None and problem.kind == GroupProblemKind.DELETED
+    assert problem is not None
+    assert problem.kind == GroupProblemKind.DELETED
     assert problem.message == "The server group EU no longer exists."
 
 

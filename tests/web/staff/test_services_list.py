@@ -29,7 +29,9 @@ def test_the_first_page_of_5000_services_takes_under_60_queries_whatever_the_pag
         page = response.content.decode()
         assert page.count('data-service="fleet-') == size
         # Newest first: the last service made, with its address and that address's PTR name.
-        assert '<span class="text-mono">10.0.20.135</span><div class="ptr text-body-secondary text-break">vps4999' in page
+        assert (
+            '<span class="text-mono">10.0.20.135</span><div class="ptr text-body-secondary text-break">vps4999' in page
+        )
         counts[size] = len(captured)
     assert max(counts.values()) < 60, counts
     assert len(set(counts.values())) == 1, f"the count grows with the page size: {counts}"
@@ -37,7 +39,7 @@ def test_the_first_page_of_5000_services_takes_under_60_queries_whatever_the_pag
 
 def test_filters_are_remembered_per_staff_member(administrator: Client) -> None:
     make_fleet(30)
-    first = administrator.get("/staff/services/", {"state": states.ERROR, "per_page": 25})
+    first = administrator.get("/staff/services/", {"state": str(states.ERROR), "per_page": 25})
     assert first.content.decode().count('data-service="fleet-') == 3
 
     again = administrator.get("/staff/services/")
@@ -66,7 +68,10 @@ def test_text_search_finds_a_service_by_address_hostname_or_client(
 
 def test_a_bulk_action_asks_first_then_runs_on_each_service_saying_what_it_refused(operator: Client) -> None:
     make_fleet(3)
-    failing, ready = Service.objects.get(billing_service_id="fleet-0"), Service.objects.get(billing_service_id="fleet-1")
+    failing, ready = (
+        Service.objects.get(billing_service_id="fleet-0"),
+        Service.objects.get(billing_service_id="fleet-1"),
+    )
     data = {"action": "retry", "ids": [failing.pk, ready.pk]}
 
     asked = operator.post("/staff/services/bulk/", data)

@@ -33,9 +33,7 @@ def _state(page: Any, state: str) -> None:
     expect(page.locator("#service-state [data-state]")).to_have_attribute("data-state", state)
 
 
-def test_a_viewer_reads_the_dashboard_and_a_service_but_no_action_works(
-    browser_page: Any, ready_vm: Service
-) -> None:
+def test_a_viewer_reads_the_dashboard_and_a_service_but_no_action_works(browser_page: Any, ready_vm: Service) -> None:
     page = browser_page
     looker = Looker(page, "staff-viewer", desktop=WIDE)
     page.goto("/staff/sign-in/")
@@ -45,7 +43,9 @@ def test_a_viewer_reads_the_dashboard_and_a_service_but_no_action_works(
     looker.look("dashboard")
 
     page.get_by_role("link", name="Services").first.click()
-    expect(page.locator(f"tr[data-service='{ready_vm.billing_service_id}'] [data-power-state='running']")).to_have_count(1)
+    expect(
+        page.locator(f"tr[data-service='{ready_vm.billing_service_id}'] [data-power-state='running']")
+    ).to_have_count(1)
     looker.look("services")
     page.get_by_role("link", name=ready_vm.hostname).click()
     expect(page.locator("#staff-status [data-power-state='running']")).to_have_count(1)
