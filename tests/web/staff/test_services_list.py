@@ -39,7 +39,7 @@ def test_the_first_page_of_5000_services_takes_under_60_queries_whatever_the_pag
 
 def test_filters_are_remembered_per_staff_member(administrator: Client) -> None:
     make_fleet(30)
-    first = administrator.get("/staff/services/", {"state": str(states.ERROR), "per_page": 25})
+    first = administrator.get("/staff/services/", {"state": states.ERROR, "per_page": "25"})
     assert first.content.decode().count('data-service="fleet-') == 3
 
     again = administrator.get("/staff/services/")
