@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
         ("password", {"password": ""}),
         ("retry", {}),
         ("reset-status", {"state": "error"}),
+        ("migrate", {"target": "pve2"}),
     ],
 )
 def test_a_staff_read_token_may_not_run_an_operation(
@@ -64,3 +65,13 @@ def staff_write_name(api: Api) -> str:
     from proxvps.api.models import ApiToken
 
     return ApiToken.objects.get(scope="staff_write").name
+
+
+def test_migrate_queues_the_move_and_refuses_the_vms_own_node(staff_write: Api, ready_vm: Service) -> None:
+    status, answer = staff_write.post(f"/api/v1/services/{ready_vm.pk}/migrate", {"target": ready_vm.node})
+    assert status == 409
+    assert "is not an online node of this cluster other than the VM's own" in answer["detail"]
+    other = "pve1" if ready_vm.node != "pve1" else "pve2"
+    status, answer = staff_write.post(f"/api/v1/services/{ready_vm.pk}/migrate", {"target": other})
+    assert status == 200, answer
+    assert answer["state"] == states.MIGRATE_NODE

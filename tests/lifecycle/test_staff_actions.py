@@ -131,3 +131,29 @@ def test_a_reset_the_table_does_not_allow_is_refused_and_changes_nothing(
     ready_vm.refresh_from_db()
     assert ready_vm.state == state
     assert ActionLog.objects.count() == logged
+
+
+def test_a_running_vm_migrates_live_to_the_node_staff_chose(sandbox, ready_vm: Service) -> None:
+    from proxvps.lifecycle.node_migration import migration_targets, request_migrate
+
+    source = ready_vm.node
+    target = migration_targets(ready_vm)[0]
+    assert target != source
+
+    request_migrate(ready_vm, target, requested_by="staff: ops")
+    assert ready_vm.state == states.MIGRATE_NODE
+    drive(ready_vm)
+
+    assert (ready_vm.state, ready_vm.node) == (states.READY, target)
+    assert sandbox.call(lambda pve: (pve.vm(ready_vm.vmid).node, pve.vm(ready_vm.vmid).status)) == (target, "running")
+    row = ActionLog.objects.filter(service=ready_vm, operation="migrate_node", result=StepResult.SUCCESS).latest("pk")
+    assert row.message == f"moved from {source} to {target}"
+
+
+def test_a_migration_to_the_vms_own_node_or_an_unknown_one_is_refused(ready_vm: Service) -> None:
+    from proxvps.lifecycle.node_migration import request_migrate
+
+    for node in (ready_vm.node, "pve99"):
+        with pytest.raises(OrderRefused, match="is not an online node of this cluster other than the VM's own"):
+            request_migrate(ready_vm, node)
+    assert ready_vm.state == states.READY

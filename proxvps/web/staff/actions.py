@@ -24,6 +24,7 @@ from proxvps.inventory.models import OperationRequest, Plan, Service, Template
 from proxvps.lifecycle import staff
 from proxvps.lifecycle.dnsrecords import request_dns_sync
 from proxvps.lifecycle.live import forget_status
+from proxvps.lifecycle.node_migration import migration_targets, request_migrate
 from proxvps.lifecycle.orders import offered_templates, request_change_package
 from proxvps.lifecycle.password import request_reset_password
 from proxvps.lifecycle.power_actions import request_power
@@ -86,6 +87,16 @@ class PlanForm(ServiceForm):
         field = self.fields["plan"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Plan.objects.exclude(pk=service.plan_id)
+
+
+class MigrateForm(ServiceForm):
+    target = forms.ChoiceField(label=gettext_lazy("Target node"))
+
+    def __init__(self, service: Service, data: Any = None) -> None:
+        super().__init__(service, data)
+        field = self.fields["target"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(node, node) for node in migration_targets(service)]
 
 
 @dataclass(frozen=True)
@@ -235,6 +246,17 @@ ACTIONS: dict[str, Action] = {
             ),
             lambda s, by, d: request_change_package(s, plan=d["plan"], requested_by=by),
             form=PlanForm,
+        ),
+        Action(
+            "migrate",
+            gettext_lazy("Migrate"),
+            "arrows-move",
+            gettext_lazy(
+                "The VM moves to the node you choose, live if it runs (its local disks are copied along, onto the "
+                "plan's storage). If the migration fails or times out the VM stays where it is."
+            ),
+            lambda s, by, d: request_migrate(s, d["target"], requested_by=by),
+            form=MigrateForm,
         ),
         Action(
             "dns",

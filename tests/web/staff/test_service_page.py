@@ -112,3 +112,16 @@ def test_the_action_log_is_grouped_by_operation_newest_first_and_paged(ready_vm:
     oldest = viewer.get(f"/staff/services/{ready_vm.pk}/", {"log": pages}).content.decode()
     assert 'data-operation="deploy"' in oldest
     assert oldest.index('data-step="Allocate IP"') > oldest.index('data-step="Verify running + Email"')
+
+
+def test_an_operator_migrates_a_vm_to_a_node_the_form_offers(sandbox, ready_vm: Service, operator: Client) -> None:
+    source = ready_vm.node
+    form = operator.get(f"/staff/services/{ready_vm.pk}/do/migrate/").content.decode()
+    assert f'<option value="{source}"' not in form
+    target = "pve1" if source != "pve1" else "pve2"
+    assert f'<option value="{target}"' in form
+
+    operator.post(f"/staff/services/{ready_vm.pk}/do/migrate/", {"target": target})
+    drive(ready_vm)
+
+    assert (ready_vm.state, ready_vm.node) == (states.READY, target)
