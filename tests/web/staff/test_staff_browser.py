@@ -111,11 +111,23 @@ def test_an_operator_retries_a_failed_deploy_resets_a_stuck_terminate_and_reboot
     page.goto(f"/staff/services/{failing.pk}/")
     page.locator("[data-action='power-reboot']").click()
     expect(page.locator("#explanation")).to_contain_text("asked to restart")
+    looker.look("confirm-reboot")
     page.locator("[data-confirm='power-reboot']").click()
     _state(page, states.POWER)
     drive(failing)
     _state(page, states.READY)
     expect(page.locator("[data-operation='power'] [data-result='success']").first).to_be_visible()
+    looker.look("service-ready")
+
+    # The same from the list: select the service, choose the action, read what it will do.
+    page.get_by_role("link", name="Services").first.click()
+    page.get_by_label(f"Select service {failing.billing_service_id}").check()
+    page.get_by_label("With the selected services:").select_option("power-reboot")
+    page.get_by_role("button", name="Continue…").click()
+    expect(page.locator("h1")).to_contain_text("Reboot: 1 service")
+    looker.look("bulk-confirm")
+    page.get_by_role("button", name="Yes, Reboot").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Reboot: asked for 1 service.")
     assert not page.script_errors, page.script_errors
 
 
@@ -145,10 +157,17 @@ def test_an_administrator_adds_a_server_syncs_it_makes_a_plan_and_sees_the_empty
     expect(page.locator("#nodes [data-node='pve1']")).to_contain_text("GB")
     looker.look("server")
     server = Server.objects.get(name="lab")
+    page.locator("#templates a").first.click()
+    page.get_by_label("Name shown to clients").fill("Debian 12")
+    page.get_by_label("Description shown to clients").fill("Stable and minimal.")
+    looker.look("template-form")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#templates")).to_contain_text("Stable and minimal.")
 
     page.get_by_role("link", name="Servers").first.click()
     page.get_by_role("link", name="Add group").click()
     page.get_by_label("Name").fill("Empty group")
+    looker.look("group-form")
     page.get_by_role("button", name="Save").click()
     looker.look("servers")
 
