@@ -376,7 +376,6 @@ def bulk(request: HttpRequest) -> HttpResponse:
         else:
             done += 1
     if done:
-        messages.success(
-            request, _("%(action)s: asked for %(count)d services.") % {"action": action.label, "count": done}
-        )
+        said = ngettext("%(action)s: asked for %(count)d service.", "%(action)s: asked for %(count)d services.", done)
+        messages.success(request, said % {"action": action.label, "count": done})
     return redirect("staff-services")
