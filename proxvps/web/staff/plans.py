@@ -19,7 +19,9 @@ from django.views.decorators.http import require_GET
 from proxvps.inventory.groups import group_problem
 from proxvps.inventory.models import Plan
 from proxvps.ipam.models import DnsZone
+from proxvps.mail.defaults import DEFAULTS
 from proxvps.mail.models import MailEvent, MailTemplate
+from proxvps.mail.rendering import template_error
 from proxvps.web.staff.pages import page
 from proxvps.web.staff.roles import Permission, may, staff_view
 
@@ -137,7 +139,8 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         messages.success(request, _("Plan %(name)s is saved.") % {"name": saved.name})
         return redirect("staff-plan", pk=saved.pk)
     problem = group_problem(plan) if plan is not None else None
-    templates = {t.event: t for t in MailTemplate.objects.all()}
+    templates = {t.event: t for t in MailTemplate.objects.filter(plan_id=plan.pk)} if plan else {}
+    shared = {t.event: t for t in MailTemplate.objects.filter(plan_id__isnull=True)}
     context = {
         "plan": plan,
         "form": form,
@@ -145,7 +148,70 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "problem": problem,
         "group_fields": GROUP_FIELDS if problem else (),
         "zones": DnsZone.objects.order_by("name"),
-        "mails": [{"event": event, "custom": templates.get(event.value)} for event in MailEvent],
+        "mails": [
+            {"event": event, "own": templates.get(event.value), "shared": shared.get(event.value)}
+            for event in MailEvent
+        ],
         "read_only": not may(request, Permission.ADMINISTER),
     }
     return page(request, "staff/plan.html", context, "plans")
+
+
+class PlanMailForm(forms.Form):
+    """A subject and a body per event for one plan; both empty: the plan's clients get the shared text."""
+
+    def __init__(self, plan: Plan, data: Any = None) -> None:
+        super().__init__(data)
+        own = {t.event: t for t in MailTemplate.objects.filter(plan_id=plan.pk)}
+        self.events = list(MailEvent)
+        for event in self.events:
+            row = own.get(event.value)
+            self.fields[f"{event.value}_subject"] = forms.CharField(
+                label=gettext_lazy("Subject"), required=False, max_length=255, initial=row.subject if row else ""
+            )
+            self.fields[f"{event.value}_body"] = forms.CharField(
+                label=gettext_lazy("Body"),
+                required=False,
+                initial=row.body if row else "",
+                widget=forms.Textarea(attrs={"rows": 6}),
+                help_text=_("Variables: %(names)s. Both empty: the shared text.")
+                % {"names": ", ".join(f"{{{{ {name} }}}}" for name in DEFAULTS[event.value].example)},
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        for event in self.events:
+            subject, body = cleaned.get(f"{event.value}_subject"), cleaned.get(f"{event.value}_body")
+            if bool(subject) != bool(body):
+                self.add_error(f"{event.value}_body", _("Give both a subject and a body, or neither."))
+                continue
+            for name, text in (("subject", subject), ("body", body)):
+                error = template_error(event.value, text) if text else None
+                if error:
+                    self.add_error(f"{event.value}_{name}", error)
+        return cleaned
+
+    def save(self, plan: Plan) -> None:
+        for event in self.events:
+            subject, body = self.cleaned_data[f"{event.value}_subject"], self.cleaned_data[f"{event.value}_body"]
+            rows = MailTemplate.objects.filter(plan_id=plan.pk, event=event.value)
+            if subject:
+                rows.update_or_create(plan_id=plan.pk, event=event.value, defaults={"subject": subject, "body": body})
+            else:
+                rows.delete()
+
+
+@staff_view(Permission.ADMINISTER)
+def plan_mail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's own mail texts, each falling back to the shared one when left empty."""
+    plan = get_object_or_404(Plan, pk=pk)
+    form = PlanMailForm(plan, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save(plan)
+        messages.success(request, _("The mail texts of plan %(name)s are saved.") % {"name": plan.name})
+        return redirect("staff-plan", pk=plan.pk)
+    events = [
+        {"event": event, "fields": [form[f"{event.value}_subject"], form[f"{event.value}_body"]]}
+        for event in form.events
+    ]
+    return page(request, "staff/plan_mail.html", {"plan": plan, "form": form, "events": events}, "plans")

@@ -33,5 +33,6 @@ urlpatterns = [
     path("plans/", plans.plan_list, name="staff-plans"),
     path("plans/add/", plans.plan_edit, name="staff-plan-add"),
     path("plans/<int:pk>/", plans.plan_edit, name="staff-plan"),
+    path("plans/<int:pk>/mail/", plans.plan_mail, name="staff-plan-mail"),
     path("settings/", settings_views.settings_page, name="staff-settings"),
 ]

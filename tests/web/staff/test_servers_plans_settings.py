@@ -124,3 +124,37 @@ def test_settings_are_stored_over_the_environment_defaults(administrator: Client
     assert refused.status_code == 200
     assert "Ensure this value is greater than or equal to 1" in refused.content.decode()
     assert tunables.value("PROXVPS_MIGRATE_ATTEMPTS") == settings.PROXVPS_MIGRATE_ATTEMPTS
+
+
+def test_a_plan_gets_its_own_mail_text_and_falls_back_to_the_shared_one(administrator: Client) -> None:
+    from proxvps.mail.models import MailTemplate
+    from proxvps.mail.rendering import render
+
+    own, other = Plan.objects.create(name="VPS S"), Plan.objects.create(name="VPS L")
+    MailTemplate.objects.create(event="welcome", subject="Shared welcome", body="Hello {{ hostname }}")
+    data = {
+        f"{e}_{part}": ""
+        for e in ("welcome", "vm_ready", "backup_restored", "password_reset")
+        for part in ("subject", "body")
+    }
+
+    refused = administrator.post(f"/staff/plans/{own.pk}/mail/", {**data, "welcome_subject": "Only a subject"})
+    assert "Give both a subject and a body, or neither." in refused.content.decode()
+    broken = administrator.post(
+        f"/staff/plans/{own.pk}/mail/", {**data, "welcome_subject": "Hi", "welcome_body": "{% if %}"}
+    )
+    assert "This template cannot be used" in broken.content.decode()
+    assert not MailTemplate.objects.filter(plan_id=own.pk).exists()
+
+    saved = administrator.post(
+        f"/staff/plans/{own.pk}/mail/",
+        {**data, "welcome_subject": "Welcome to S", "welcome_body": "{{ hostname }} is on its way"},
+    )
+    assert saved.status_code == 302
+    assert render("welcome", {"hostname": "a.example.com"}, own.pk) == ("Welcome to S", "a.example.com is on its way")
+    assert render("welcome", {"hostname": "b.example.com"}, other.pk) == ("Shared welcome", "Hello b.example.com")
+    page = administrator.get(f"/staff/plans/{own.pk}/").content.decode()
+    assert "Welcome (server being created): this plan's own text" in page
+
+    administrator.post(f"/staff/plans/{own.pk}/mail/", data)
+    assert render("welcome", {"hostname": "a.example.com"}, own.pk).subject == "Shared welcome"
