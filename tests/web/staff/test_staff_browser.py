@@ -179,6 +179,12 @@ def test_an_administrator_adds_a_server_syncs_it_makes_a_plan_and_sees_the_empty
     expect(page.locator("#group-problem")).to_contain_text("The server group Empty group has no servers assigned.")
     expect(page.locator("#group-problem")).to_contain_text("Add a server to the group")
     looker.look("plan-empty-group")
+    page.get_by_role("link", name="Edit this plan's mails").click()
+    page.locator("#id_welcome_subject").fill("Your VPS XL is on its way")
+    page.locator("#id_welcome_body").fill("{{ hostname }} is being built.")
+    looker.look("plan-mail")
+    page.get_by_role("button", name="Save mails").click()
+    expect(page.locator("[data-mail='welcome']")).to_contain_text("this plan's own text")
     assert Plan.objects.get(name="VPS XL").server_group is not None
     page.get_by_role("link", name="Plans").first.click()
     looker.look("plans")
