@@ -148,14 +148,16 @@ def retry_step(service: Service, by: str) -> str:
             )
             done = _("The failed step runs again at the worker's next look.")
         elif locked.state in RETRYABLE_FAILURE_STATES:
+            # The row that put the service where it is: a failed step, or the failure is not one to retry (staff
+            # reset the status to error, say).
             failed = (
-                ActionLog.objects.filter(service=locked, result=StepResult.ERROR, to_state=locked.state)
+                ActionLog.objects.filter(service=locked, to_state=locked.state)
                 .exclude(from_state=locked.state)
                 .order_by("-started_at", "-pk")
                 .first()
             )
             operation = operation_for(failed.from_state) if failed is not None else None
-            if failed is None or operation is None:
+            if failed is None or failed.result != StepResult.ERROR or operation is None:
                 raise OrderRefused(
                     _("The log of service %(sid)s names no failed step to retry; reset its status instead.")
                     % _sid(locked)

@@ -157,3 +157,18 @@ def test_a_migration_to_the_vms_own_node_or_an_unknown_one_is_refused(ready_vm: 
         with pytest.raises(OrderRefused, match="is not an online node of this cluster other than the VM's own"):
             request_migrate(ready_vm, node)
     assert ready_vm.state == states.READY
+
+
+def test_a_service_staff_reset_to_error_has_no_failed_step_to_retry(sandbox, plan: Plan) -> None:
+    plan.storage = "nowhere"
+    plan.save()
+    service = _order(plan)
+    drive(service)
+    plan.storage = "local-lvm"
+    plan.save()
+    retry_step(service, "staff: ops")
+    reset_status(service, states.ERROR, "staff: ops")  # an older failure is in the log; this reset is newer
+
+    with pytest.raises(OrderRefused, match="names no failed step to retry; reset its status instead"):
+        retry_step(service, "staff: ops")
+    assert service.state == states.ERROR

@@ -92,7 +92,7 @@ def _power_of(service: Service, clusters: dict[int, ClusterUse | None]) -> str |
     return use.power.get(service.vmid, "")
 
 
-def _filtered(data: dict[str, Any], form: ServiceFilters, clusters: dict[int, ClusterUse | None]) -> QuerySet[Service]:
+def _filtered(form: ServiceFilters, clusters: dict[int, ClusterUse | None]) -> QuerySet[Service]:
     services = Service.objects.all()
     values = form.cleaned_data
     text = (values.get("q") or "").strip()
@@ -150,7 +150,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
     servers = list(Server.objects.all())
     clusters = _clusters(servers, read=bool(form.cleaned_data.get("power")))
     services = (
-        _filtered(data, form, clusters)
+        _filtered(form, clusters)
         .select_related("plan", "server")
         .only(
             "billing_service_id",
