@@ -32,6 +32,7 @@ from proxvps.web.staff.roles import staff_view
 
 LIST = "services"
 PAGE_SIZES = (25, 50, 100, 250, 500)
+DEFAULT_PAGE_SIZE = 50
 POWER_CHOICES = (("running", _("running")), ("stopped", _("stopped")), ("unknown", _("unknown")))
 
 
@@ -142,10 +143,10 @@ def service_list(request: HttpRequest) -> HttpResponse:
         data = {}
     elif not request.GET and data:
         return redirect(f"{request.path}?{urlencode(data)}")
-    form = ServiceFilters(data)
+    form = ServiceFilters({"per_page": str(DEFAULT_PAGE_SIZE), **data})
     form.is_valid()
     if form.errors:
-        form = ServiceFilters({})
+        form = ServiceFilters({"per_page": str(DEFAULT_PAGE_SIZE)})
         form.is_valid()
     servers = list(Server.objects.all())
     clusters = _clusters(servers, read=bool(form.cleaned_data.get("power")))
@@ -168,7 +169,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-created_at", "-pk")
     )
-    per_page = form.cleaned_data.get("per_page") or 50
+    per_page = form.cleaned_data.get("per_page") or DEFAULT_PAGE_SIZE
     paginator = Paginator(services, per_page)
     shown = paginator.get_page(request.GET.get("page"))
     rows = list(shown.object_list)
