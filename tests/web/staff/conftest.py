@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
@@ -10,6 +13,10 @@ PASSWORD = "Staff-Pa55word-x9"
 
 
 def member(username: str, role: str | None) -> User:
+    """A new staff member of `role` (None: no role). A transactional test's database was flushed, taking the roles
+    the migration made with it: they are made again by the migration's own function."""
+    if role is not None and not Group.objects.filter(name=role).exists():
+        importlib.import_module("proxvps.web.migrations.0001_staff_roles").create_roles(apps, None)
     user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
     if role is not None:
         user.groups.add(Group.objects.get(name=role))

@@ -17,7 +17,7 @@ from tests.lifecycle.conftest import drive
 from tests.web.browser import WIDE, Looker
 from tests.web.staff.conftest import PASSWORD, member
 
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 def _sign_in(page: Any, username: str, role: str) -> None:
