@@ -30,6 +30,7 @@ SECTIONS = (
     Section("servers", _("Servers"), "server", "staff-servers"),
     Section("plans", _("Plans"), "box-seam", "staff-plans"),
     Section("settings", _("Settings"), "sliders", "staff-settings", Permission.ADMINISTER),
+    Section("tokens", _("API tokens"), "key", "staff-tokens", Permission.ADMINISTER),
 )
 
 

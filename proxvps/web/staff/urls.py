@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from proxvps.web.staff import actions, auth, dashboard, plans, servers, service_page, services, settings_views
+from proxvps.web.staff import (
+    actions,
+    auth,
+    dashboard,
+    plans,
+    servers,
+    service_page,
+    services,
+    settings_views,
+    tokens,
+)
 from proxvps.web.staff.fleet_read import warm_clusters
 
 S = "services/<int:pk>/"
@@ -35,4 +45,6 @@ urlpatterns = [
     path("plans/<int:pk>/", plans.plan_edit, name="staff-plan"),
     path("plans/<int:pk>/mail/", plans.plan_mail, name="staff-plan-mail"),
     path("settings/", settings_views.settings_page, name="staff-settings"),
+    path("tokens/", tokens.token_list, name="staff-tokens"),
+    path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="staff-token-revoke"),
 ]

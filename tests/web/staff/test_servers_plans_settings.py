@@ -4,6 +4,8 @@ v3.1); worker settings live in the database over the environment's defaults."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -158,3 +160,20 @@ def test_a_plan_gets_its_own_mail_text_and_falls_back_to_the_shared_one(administ
 
     administrator.post(f"/staff/plans/{own.pk}/mail/", data)
     assert render("welcome", {"hostname": "a.example.com"}, own.pk).subject == "Shared welcome"
+
+
+def test_an_administrator_issues_a_token_shown_once_and_revokes_it(administrator: Client, operator: Client) -> None:
+    from proxvps.api.models import ApiToken
+
+    assert operator.get("/staff/tokens/").status_code == 403
+    issued = administrator.post("/staff/tokens/", {"name": "backup-bot", "scope": "staff_read"}).content.decode()
+    found = re.search(r'<code class="d-block text-break user-select-all bg-body text-body p-2 rounded">(pvx_[^<]+)</code>', issued)
+    assert found, issued
+    token = found.group(1)
+    assert token not in administrator.get("/staff/tokens/").content.decode()
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    assert api.get("/api/v1/staff/servers").status_code == 200
+
+    row = ApiToken.objects.get(name="backup-bot")
+    administrator.post(f"/staff/tokens/{row.pk}/revoke/")
+    assert api.get("/api/v1/staff/servers").status_code == 401

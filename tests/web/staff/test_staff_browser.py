@@ -190,5 +190,11 @@ def test_an_administrator_adds_a_server_syncs_it_makes_a_plan_and_sees_the_empty
     looker.look("plans")
     page.get_by_role("link", name="Settings").click()
     looker.look("settings")
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_label("Name").fill("whmcs")
+    page.get_by_label("Scope").select_option("billing")
+    page.get_by_role("button", name="Issue").click()
+    expect(page.locator("#issued-token code")).to_contain_text("pvx_")
+    looker.look("tokens")
     assert server.templates.exists()
     assert not page.script_errors, page.script_errors
