@@ -491,9 +491,11 @@ class ReinstallForm(forms.Form):
     def __init__(self, service: Service, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.service = service
+        self.systems = offered_templates(service.plan)
+        """The systems offered, whose descriptions (staff's words) the form shows beside the choice."""
         field = self.fields["template"]
         assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [(t.pk, t.shown_name) for t in offered_templates(service.plan)]
+        field.choices = [(t.pk, t.shown_name) for t in self.systems]
 
     def clean_confirm(self) -> str:
         typed = str(self.cleaned_data["confirm"]).strip()

@@ -177,3 +177,17 @@ def test_an_administrator_issues_a_token_shown_once_and_revokes_it(administrator
     row = ApiToken.objects.get(name="backup-bot")
     administrator.post(f"/staff/tokens/{row.pk}/revoke/")
     assert api.get("/api/v1/staff/servers").status_code == 401
+
+
+def test_a_template_description_staff_wrote_shows_to_the_client_choosing_a_reinstall(
+    administrator: Client, billing, ready_vm
+) -> None:
+    from tests.web.conftest import signed_in as client_signed_in
+
+    template = ready_vm.template
+    administrator.post(
+        f"/staff/templates/{template.pk}/", {"client_name": "Debian 12", "client_description": "Stable, minimal."}
+    )
+    browser = client_signed_in(billing.client, billing.headers, ready_vm.billing_service_id)
+    page = browser.get(f"/client/services/{ready_vm.billing_service_id}/reinstall/").content.decode()
+    assert '<strong>Debian 12</strong>: <span class="text-body-secondary">Stable, minimal.</span>' in page
