@@ -67,6 +67,9 @@ def staff_view(permission: Permission = Permission.VIEW) -> Callable[[View[P]], 
                 return _refused(request, 403, _("Your account has no access to the staff console."))
             if not may(request, permission):
                 return _refused(request, 403, _("Your role does not allow this; ask an administrator."))
+            # Saved on every request, so the session's expiry (set at sign-in) counts from the last request: it
+            # ends after that long idle, not that long after signing in.
+            request.session.modified = True
             return view(request, *args, **kwargs)
 
         return cast(View[P], wrapped)

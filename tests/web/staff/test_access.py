@@ -120,3 +120,23 @@ def test_a_staff_session_expires_after_the_configured_idle_time(client: Client) 
     client.post("/staff/sign-in/", {"username": "sam", "password": PASSWORD})
     assert client.session.get_expiry_age() == settings.PROXVPS_STAFF_SESSION_SECONDS
     assert client.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == settings.PROXVPS_STAFF_SESSION_SECONDS
+
+
+def test_an_idle_staff_session_ends_and_a_used_one_goes_on(client: Client) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    member("sid", "Viewer")
+    client.post("/staff/sign-in/", {"username": "sid", "password": PASSWORD})
+    key = client.session.session_key
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() + timedelta(seconds=5))
+    assert client.get("/staff/").status_code == 200
+    refreshed = Session.objects.get(pk=key).expire_date
+    assert refreshed > timezone.now() + timedelta(seconds=settings.PROXVPS_STAFF_SESSION_SECONDS - 60)
+
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/staff/sign-in/")
