@@ -73,7 +73,7 @@ def register_server(info: ClusterInfo) -> Server:
     )
     server.full_clean()
     group, _created = ServerGroup.objects.get_or_create(name="Sandbox")
-    group.servers.add(server)
+    group.set_servers([*group.servers.all(), server])
     return server
 
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "proxvps.mail",
     "proxvps.web",
     "django_htmx",
+    # Staff sign-in lock-out after repeated failures (SPEC S21); its middleware comes last.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "proxvps.urls"
@@ -115,6 +118,21 @@ else:
         {"connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Staff sign in to the console (/staff/) with a Django user; axes counts failures first and refuses a locked-out
+# username from this address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("PROXVPS_STAFF_SIGN_IN_ATTEMPTS", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("PROXVPS_STAFF_LOCKOUT_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "staff/locked.html"
+AXES_VERBOSE = False
+# A staff session ends after this many seconds without a request (the console sets it at sign-in).
+PROXVPS_STAFF_SESSION_SECONDS = int(os.environ.get("PROXVPS_STAFF_SESSION_SECONDS", "28800"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -208,6 +208,19 @@ class PasswordIn(Schema):
     password: NewPassword = ""
 
 
+class ResetStatusIn(Schema):
+    """The state to reset a service to: ready, new (redeploy), suspended, error, terminate (retry) or remove
+    (force-mark); what each does is in the staff console's table (`proxvps.lifecycle.staff.RESET_TARGETS`)."""
+
+    state: Literal["ready", "new", "suspended", "error", "terminate", "remove"]
+
+
+class MigrateIn(Schema):
+    """The node of the service's cluster its VM moves to."""
+
+    target: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]*$")]
+
+
 class ReinstallIn(Schema):
     template: RowId | None = None
     """One of the templates the plan offers (GET /billing/templates); None: the one the service has."""

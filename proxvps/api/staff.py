@@ -143,7 +143,7 @@ def create_server_group(request: HttpRequest, body: ServerGroupIn) -> Status[dic
     with transaction.atomic():
         group = ServerGroup(name=body.name)
         saved(group)
-        group.servers.set(servers)
+        group.set_servers(servers)
     return Status(201, _group_out(group))
 
 
@@ -156,7 +156,7 @@ def update_server_group(request: HttpRequest, group_id: RowId, body: ServerGroup
             group.name = body.name
             saved(group)
         if servers is not None:
-            group.servers.set(servers)
+            group.set_servers(servers)
     return _group_out(group)
 
 

@@ -112,6 +112,9 @@ MOUNT_ISO: Final = "mount_iso"
 UNMOUNT_ISO: Final = "unmount_iso"
 POWER: Final = "power"
 """A power action (start, stop, shutdown, reboot, reset; in the request's parameters) is under way."""
+# --- Migrate to another node on staff's word (beyond the seed: a live migration run as an operation).
+MIGRATE_NODE: Final = "migrate_node"
+"""Staff asked for the VM to move to another node of its cluster (the target in the request's parameters)."""
 # --- Set DNS records on demand (SPEC S12).
 DNS_SYNC: Final = "dns_sync"
 """Staff asked for the DNS records to be set again: the worker syncs them, then the service is ready again."""

@@ -390,6 +390,17 @@ POWER = Operation(
     starts_from=frozenset({s.READY}),
 )
 
+MIGRATE_NODE = Operation(
+    name="migrate_node",
+    title="MigrateNode",
+    label=N_("Migrate to another node"),
+    transitions=(Transition(s.MIGRATE_NODE, "migrate_to_node", N_("Migrate to another node"), s.READY),),
+    starts_from=frozenset({s.READY}),
+    failure_state=s.READY,
+)
+"""Staff move a VM to another node of its cluster, live when it runs (its local disks go with it): one task,
+waited for; a failure leaves the VM where it was, ready, with the reason in the log."""
+
 DNS_SYNC = Operation(
     name="dns_sync",
     title="SetDNSRecords",
@@ -418,6 +429,7 @@ OPERATIONS: dict[str, Operation] = {
         MOUNT_ISO,
         UNMOUNT_ISO,
         POWER,
+        MIGRATE_NODE,
         DNS_SYNC,
     )
 }

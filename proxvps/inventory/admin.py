@@ -7,13 +7,11 @@ S12, S21).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from proxvps.inventory.models import ActionLog, BackupSchedule, Node, Plan, Server, ServerGroup, Service, Template
+from proxvps.inventory.models import BackupSchedule, Node, Plan, Server, ServerGroup, Service, Template
 from proxvps.secret_forms import WriteOnlySecretField, WriteOnlySecretsForm
 
 
@@ -43,24 +41,26 @@ class ServerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("name", "url", "token_id", "enabled")
 
 
-class ActionLogInline(admin.TabularInline):  # type: ignore[type-arg]
-    model = ActionLog
-    extra = 0
-    can_delete = False
-    readonly_fields = (
-        "started_at",
-        "operation",
-        "step",
-        "from_state",
-        "to_state",
-        "duration",
-        "result",
-        "message",
-    )
-    fields = readonly_fields
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
+LIFECYCLE_FIELDS = (
+    "state",
+    "state_changed_at",
+    "last_error",
+    "server",
+    "vmid",
+    "node",
+    "placed_on",
+    "placed_memory",
+    "placed_disk",
+    "task_upid",
+    "step_attempts",
+    "step_started_at",
+    "next_attempt_at",
+    "lease_owner",
+    "lease_expires_at",
+    "request",
+)
+"""What the lifecycle owns: changed only through its one state-change function (staff reset the status in the
+console, which logs it), so the admin shows these and never saves them."""
 
 
 @admin.register(Service)
@@ -69,7 +69,8 @@ class ServiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("state", "plan", "server")
     search_fields = ("billing_service_id", "client_ref", "hostname")
     exclude = ("password",)
-    inlines = [ActionLogInline]
+    readonly_fields = LIFECYCLE_FIELDS
+    # The action log is read in the staff console (grouped by operation and paged), not as an inline here.
 
 
 admin.site.register(ServerGroup)

@@ -94,6 +94,7 @@ class ServiceState(models.TextChoices):
     MOUNT_ISO = states.MOUNT_ISO, _("Mounting ISO")
     UNMOUNT_ISO = states.UNMOUNT_ISO, _("Unmounting ISO")
     POWER = states.POWER, _("Power action")
+    MIGRATE_NODE = states.MIGRATE_NODE, _("Migrating to another node")
     DNS_SYNC = states.DNS_SYNC, _("Setting DNS records")
     SUSPENDED = states.SUSPENDED, _("Suspended")
     UNSUSPEND = states.UNSUSPEND, _("Unsuspending")

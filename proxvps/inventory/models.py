@@ -95,6 +95,13 @@ class ServerGroup(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     servers = models.ManyToManyField(Server, related_name="groups", blank=True, verbose_name=_("servers"))
+    server_names = models.JSONField(
+        _("servers as last chosen"),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text=_("The names of the servers chosen at the last save: a deleted one is named in the plan's warning."),
+    )
 
     class Meta:
         verbose_name = _("server group")
@@ -103,6 +110,12 @@ class ServerGroup(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def set_servers(self, servers: Any) -> None:
+        """Choose the group's servers, and remember their names (SPEC S18: a group pointing at a deleted server)."""
+        self.servers.set(servers)
+        self.server_names = sorted(self.servers.values_list("name", flat=True))
+        self.save(update_fields=["server_names"])
 
 
 class Node(models.Model):
@@ -144,6 +157,11 @@ class Template(models.Model):
         blank=True,
         help_text=_("What the client area calls this template; empty: its operating system as read from Proxmox."),
     )
+    client_description = models.TextField(
+        _("description shown to clients"),
+        blank=True,
+        help_text=_("A line or two on what the system is for, shown beside its name when a client picks one."),
+    )
     system_disk = models.CharField(_("system disk"), max_length=20, blank=True)
     system_storage = models.CharField(_("system disk storage"), max_length=100, blank=True)
     disk_format = models.CharField(_("disk format"), max_length=10, default="raw")
@@ -176,6 +194,13 @@ class Plan(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     server_group = models.ForeignKey(
         ServerGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="plans"
+    )
+    server_group_name = models.CharField(
+        _("server group as last chosen"),
+        max_length=100,
+        blank=True,
+        editable=False,
+        help_text=_("Kept when the group is deleted, so the plan can say which group it lost."),
     )
     template = models.ForeignKey(
         Template,
@@ -284,6 +309,14 @@ class Plan(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.server_group_id is not None:
+            self.server_group_name = self.server_group.name if self.server_group else ""
+            fields = kwargs.get("update_fields")
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "server_group_name"}
+        super().save(*args, **kwargs)
 
     def client_may(self, feature: ClientFeature | str) -> bool:
         """Whether the plan's clients get `feature` in the client area."""
@@ -498,3 +531,20 @@ class ReverseName(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ip} -> {self.hostname}"
+
+
+class Tunable(models.Model):
+    """A worker setting staff changed in the console (SPEC S18: settings), over the environment's default: see
+    `proxvps.inventory.tunables`."""
+
+    name = models.CharField(_("setting"), max_length=64, unique=True)
+    value = models.FloatField(_("value"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("setting")
+        verbose_name_plural = _("settings")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value:g}"

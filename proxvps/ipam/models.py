@@ -178,6 +178,9 @@ class DnsZone(models.Model):
         _("TTL (s)"), default=3600, validators=[MinValueValidator(60), MaxValueValidator(604800)]
     )
     enabled = models.BooleanField(_("enabled"), default=True)
+    # How the last sync of a service's records in this zone went, for the staff dashboard (SPEC S18).
+    last_synced_at = models.DateTimeField(_("last sync"), null=True, blank=True, editable=False)
+    last_sync_error = models.TextField(_("last sync error"), blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

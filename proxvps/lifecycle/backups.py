@@ -222,5 +222,6 @@ def verify_running_and_mail_restored(ctx: StepContext) -> Outcome:
         key=f"backup_restored:{ctx.service.request_id}",
         hostname=ctx.service.hostname,
         backup=ctx.param("backup", default=ctx.param("volid")),
+        plan=ctx.service.plan_id,
     )
     return Done()

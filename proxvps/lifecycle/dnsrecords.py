@@ -17,6 +17,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proxvps import redaction
@@ -162,6 +163,12 @@ def _zone_message(result: ZoneResult) -> str:
     return _("%(zone)s: %(n)d record sets changed") % {"zone": result.zone, "n": changed}
 
 
+def _record_sync(zone: DnsZone, result: ZoneResult) -> None:
+    """Keep how this sync of the zone went on the zone, for the staff dashboard: when, and its error if any."""
+    error = result.error or "; ".join(result.failed.values())
+    DnsZone.objects.filter(pk=zone.pk).update(last_synced_at=timezone.now(), last_sync_error=error)
+
+
 def _tally(summary: Summary, work: ZoneWork, result: ZoneResult, *, removing: bool) -> None:
     """Count each record: a record set's values, or one for an unwanted set that had to go (stale AAAA records
     of a service that has no IPv6 address any more)."""
@@ -189,7 +196,9 @@ def keep_records(service: Service, *, released: Sequence[str] = (), removing: bo
         return None
     summary = Summary()
     for item in work:
-        _tally(summary, item, _run_zone(item, removing=removing), removing=removing)
+        result = _run_zone(item, removing=removing)
+        _tally(summary, item, result, removing=removing)
+        _record_sync(item.zone, result)
     if unzoned:
         summary.zones.append(_("no zone holds %(names)s") % {"names": ", ".join(unzoned)})
     if summary.errors:

@@ -42,7 +42,7 @@ def _lock(key: str) -> threading.Lock:
     return _LOCKS[hash(key) % len(_LOCKS)]
 
 
-def _cached(key: str, seconds: int, read: Callable[[], T]) -> T:
+def cached(key: str, seconds: int, read: Callable[[], T]) -> T:
     """The cached value of `key`, or `read()` stored for `seconds`; concurrent misses read once."""
     found: T | None = cache.get(key)
     if found is not None:
@@ -84,7 +84,7 @@ def vm_status(service: Service, *, fresh: bool = False) -> VmStatus:
         status = read()
         cache.set(key, status, STATUS_SECONDS)
         return status
-    return _cached(key, STATUS_SECONDS, read)
+    return cached(key, STATUS_SECONDS, read)
 
 
 def forget_status(service: Service) -> None:
@@ -105,7 +105,7 @@ def graph_points(service: Service, timeframe: Timeframe) -> list[RrdPoint]:
         except ProxmoxError as error:
             raise LiveUnavailable(_("The graphs of your server cannot be read right now.")) from error
 
-    return _cached(f"proxvps:rrd:{service.pk}:{timeframe}", GRAPH_SECONDS, read)
+    return cached(f"proxvps:rrd:{service.pk}:{timeframe}", GRAPH_SECONDS, read)
 
 
 def mounted_iso(service: Service) -> str:

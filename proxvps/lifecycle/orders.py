@@ -110,7 +110,7 @@ def order_service(
             Service.objects.filter(pk=service.pk).update(request=deploy)
             service.request = deploy
             if client_email:
-                send_welcome(client_email, key=f"welcome:{service.pk}", hostname=name)
+                send_welcome(client_email, key=f"welcome:{service.pk}", hostname=name, plan=plan.pk)
     except IntegrityError:
         # The same order arrived twice at once: the other request created it.
         return Service.objects.get(billing_service_id=billing_service_id)

@@ -94,5 +94,6 @@ def verify_running_and_email_password(ctx: StepContext) -> Outcome:
         addresses=[address.ip for address in addresses_of(ctx.service)],
         username=ctx.service.username,
         password=ctx.service.password,
+        plan=ctx.service.plan_id,
     )
     return Done()

@@ -101,6 +101,7 @@ def verify_running_and_email(ctx: StepContext) -> Outcome:
             addresses=[address.ip for address in addresses_of(ctx.service)],
             username=ctx.service.username,
             password=ctx.service.password,
+            plan=ctx.service.plan_id,
         )
         return Done()
     return Done(_("no e-mail address for the client"))

@@ -3,11 +3,11 @@ step between them is `proxvps.lifecycle.dnsrecords.set_records`."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from proxvps.domain.options import OptionError, validate_addressing
+from proxvps.inventory import tunables
 from proxvps.inventory.models import Server
 from proxvps.ipam.allocation import PoolExhausted, allocate
 from proxvps.lifecycle.context import StepContext, task_poll_seconds
@@ -19,7 +19,7 @@ from proxvps.proxmox import ProxmoxApiError, TaskRef
 
 
 def migrate_attempts() -> int:
-    return int(settings.PROXVPS_MIGRATE_ATTEMPTS)
+    return int(tunables.value("PROXVPS_MIGRATE_ATTEMPTS"))
 
 
 def _choose_server(ctx: StepContext) -> Server | Failed:
@@ -199,7 +199,7 @@ def _target(ctx: StepContext) -> str | None:
 
 
 def migrate_timeout() -> float:
-    return float(settings.PROXVPS_MIGRATE_TIMEOUT_SECONDS)
+    return tunables.value("PROXVPS_MIGRATE_TIMEOUT_SECONDS")
 
 
 def _timed_out(ctx: StepContext) -> Outcome | None:

@@ -5,6 +5,7 @@ the DNS providers (`dnsrecords`), as it writes every record, so a provider that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -42,14 +43,24 @@ def _zones() -> list[str]:
 
 def reverse_entries(service: Service) -> list[ReverseEntry]:
     """Each address of the service with its PTR name and whether the client may set it (database only)."""
+    return reverse_entries_of([service]).get(service.pk, [])
+
+
+def reverse_entries_of(services: Sequence[Service]) -> dict[int, list[ReverseEntry]]:
+    """`reverse_entries` of each service, by service id, in three queries however many services (a staff list)."""
     zones = _zones()
-    names = reverse_names_of(service)
-    entries = []
-    for address in Address.objects.filter(service=service).order_by("pk"):
+    by_id = {service.pk: service for service in services}
+    names: dict[int, dict[str, str]] = {}
+    for row in ReverseName.objects.filter(service_id__in=by_id).values("service_id", "ip", "hostname"):
+        names.setdefault(row["service_id"], {})[row["ip"]] = row["hostname"]
+    entries: dict[int, list[ReverseEntry]] = {pk: [] for pk in by_id}
+    for address in Address.objects.filter(service_id__in=by_id).order_by("pk").only("ip", "service_id"):
+        assert address.service_id is not None
+        owner = by_id[address.service_id]
         managed = best_zone(ptr_name(address.ip), zones) is not None
-        name = names.get(address.ip, service.hostname) if managed else ""
-        entries.append(ReverseEntry(address.ip, name, managed))
-    return sorted(entries, key=lambda entry: ":" in entry.ip)
+        name = names.get(owner.pk, {}).get(address.ip, owner.hostname) if managed else ""
+        entries[owner.pk].append(ReverseEntry(address.ip, name, managed))
+    return {pk: sorted(found, key=lambda entry: ":" in entry.ip) for pk, found in entries.items()}
 
 
 def set_reverse_name(service: Service, ip: str, hostname: str, *, requested_by: str = "") -> OperationRequest:

@@ -9,12 +9,12 @@ import logging
 from datetime import datetime
 from time import perf_counter
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from proxvps.domain.options import OptionError
 from proxvps.domain.transitions import ACTIVE_STATES, Operation, Transition, operation_for
+from proxvps.inventory import tunables
 from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import Service
 from proxvps.lifecycle import requests, steps
@@ -47,7 +47,7 @@ def _run_step(step: steps.Step, ctx: StepContext) -> Outcome:
 
 
 def retry_delay(failure: Failed) -> float:
-    return failure.after if failure.after is not None else float(settings.PROXVPS_RETRY_SECONDS)
+    return failure.after if failure.after is not None else tunables.value("PROXVPS_RETRY_SECONDS")
 
 
 class _Run:

@@ -1,24 +1,27 @@
-"""What staff do with a service whose terminate the worker could not finish (SPEC S6, S18): retry it, mark the
-service removed without touching Proxmox, or delete its record only.
+"""What staff do with a service the worker cannot finish on its own (SPEC S6, S18): retry the step that failed,
+reset the status to one of the states S18 allows (`RESET_TARGETS`, each with when to use it), retry a failed
+terminate, mark the service removed without touching Proxmox, or delete its record only.
 
-Each is staff's explicit decision (the admin asks for a confirmation that says what it does). The first two go
-through `advance()` like every state change and leave a line in the service's action log; the third deletes the
-log with the record, so it is written to the application log instead.
+Each is staff's explicit decision (the console asks for a confirmation that says what it does). All but the last
+go through `advance()` like every state change and leave a line in the service's action log; deleting the record
+deletes the log with it, so it is written to the application log instead.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from proxvps.domain import states
-from proxvps.domain.transitions import TERMINATE
-from proxvps.inventory.choices import StepResult
-from proxvps.inventory.models import OperationRequest, Service
+from proxvps.domain.transitions import ACTIVE_STATES, DEPLOY, OPERATIONS, SUSPEND, TERMINATE, operation_for
+from proxvps.inventory.choices import RequestStatus, StepResult
+from proxvps.inventory.models import ActionLog, OperationRequest, Service
 from proxvps.ipam.allocation import release
 from proxvps.lifecycle import requests
 from proxvps.lifecycle.advance import advance
@@ -101,3 +104,204 @@ def delete_record(service: Service, by: str) -> None:
         service.node or "-",
         released,
     )
+
+
+# ------------------------------------------------------------------------------------------------ retry the step
+
+
+RETRYABLE_FAILURE_STATES = frozenset(op.failure_state for op in OPERATIONS.values() if op.retries) - {states.READY}
+"""Where an operation stops for staff after a failure it does not retry itself (a failed terminate has its own
+reset: `retry_terminate`)."""
+
+
+def _staff(by: str) -> str:
+    return by or _("staff")
+
+
+def retry_step(service: Service, by: str) -> str:
+    """Run the step that failed again, now. A service paused on a failure the worker retries later is due at once;
+    one an operation left in `error` goes back to the state the failed step started from (read from the action
+    log), and its request runs on; a failed terminate starts again from its first step. Anything else is refused
+    (OrderRefused). Returns what was done, for the page."""
+    if service.state == states.ERROR_TERMINATE:
+        retry_terminate(service, by)
+        return _("The terminate runs again from its first step.")
+    with transaction.atomic():
+        locked = Service.objects.select_for_update().get(pk=service.pk)
+        now = timezone.now()
+        if locked.state in ACTIVE_STATES:
+            if not locked.last_error:
+                raise OrderRefused(_("No step of service %(sid)s failed: nothing to retry.") % _sid(locked))
+            operation = operation_for(locked.state)
+            assert operation is not None
+            advance(
+                locked,
+                owner=None,
+                operation=operation.name,
+                step=_("Retry requested"),
+                to_state=locked.state,
+                result=StepResult.SUCCESS,
+                message=_("By %(by)s: the failed step runs again now.") % {"by": _staff(by)},
+                started_at=now,
+                duration=0.0,
+                next_attempt_at=None,
+            )
+            done = _("The failed step runs again at the worker's next look.")
+        elif locked.state in RETRYABLE_FAILURE_STATES:
+            # The row that put the service where it is: a failed step, or the failure is not one to retry (staff
+            # reset the status to error, say).
+            failed = (
+                ActionLog.objects.filter(service=locked, to_state=locked.state)
+                .exclude(from_state=locked.state)
+                .order_by("-started_at", "-pk")
+                .first()
+            )
+            operation = operation_for(failed.from_state) if failed is not None else None
+            if failed is None or failed.result != StepResult.ERROR or operation is None:
+                raise OrderRefused(
+                    _("The log of service %(sid)s names no failed step to retry; reset its status instead.")
+                    % _sid(locked)
+                )
+            advance(
+                locked,
+                owner=None,
+                operation=operation.name,
+                step=_("Retry of %(step)s requested") % {"step": failed.step},
+                to_state=failed.from_state,
+                result=StepResult.SUCCESS,
+                message=_("By %(by)s: %(operation)s goes on from %(step)s.")
+                % {"by": _staff(by), "operation": _(operation.label), "step": failed.step},
+                started_at=now,
+                duration=0.0,
+                next_attempt_at=None,
+                task_upid="",
+            )
+            if locked.request_id is not None:
+                OperationRequest.objects.filter(pk=locked.request_id, status=RequestStatus.FAILED).update(
+                    status=RequestStatus.STARTED, finished_at=None, message=""
+                )
+            done = _("%(operation)s goes on from %(step)s.") % {"operation": _(operation.label), "step": failed.step}
+        else:
+            raise OrderRefused(
+                _("Service %(sid)s is %(state)s: there is no failed step to retry.")
+                % {**_sid(locked), "state": locked.state_label}
+            )
+    service.refresh_from_db()
+    return done
+
+
+def _sid(service: Service) -> dict[str, str]:
+    return {"sid": service.billing_service_id}
+
+
+# ------------------------------------------------------------------------------------------------- reset status
+
+
+@dataclass(frozen=True)
+class ResetTarget:
+    """A state staff may reset a service to, with when to use it (the table the console shows, SPEC S18)."""
+
+    state: str
+    label: Promise
+    when: Promise
+    allowed_from: frozenset[str] | None = None
+    """The states this reset may start from; None: any."""
+
+
+RESET_TARGETS = (
+    ResetTarget(
+        states.READY,
+        gettext_lazy("ready"),
+        gettext_lazy(
+            "The VM is as the plan says and you checked that it works (or you finished by hand what the failed step "
+            "should have done). The service is marked ready and its client may use it again; Proxmox is not touched."
+        ),
+    ),
+    ResetTarget(
+        states.NEW,
+        gettext_lazy("new (redeploy)"),
+        gettext_lazy(
+            "A deploy failed and its cause is fixed (plan, template, storage). The deploy runs again from its first "
+            "step: addresses already reserved are kept and a VM the failed run cloned is taken over, not cloned again."
+        ),
+        frozenset({states.ERROR, *DEPLOY.states}),
+    ),
+    ResetTarget(
+        states.SUSPENDED,
+        gettext_lazy("suspended"),
+        gettext_lazy(
+            "A suspend stopped the VM but did not finish. The service is marked suspended and its client area "
+            "locked; Proxmox is not touched."
+        ),
+        frozenset({states.ERROR, *SUSPEND.states}),
+    ),
+    ResetTarget(
+        states.ERROR,
+        gettext_lazy("error"),
+        gettext_lazy(
+            "An operation is stuck (a task that never ends, a step retried forever). The worker leaves the service "
+            "alone until you act; the request in flight and those waiting are cancelled."
+        ),
+    ),
+    ResetTarget(
+        states.TERMINATE,
+        gettext_lazy("terminate (retry)"),
+        gettext_lazy(
+            "A terminate failed or is stuck and its cause is fixed. It runs again from its first step: the VM is "
+            "shut down, its backups, snapshots, DNS records and firewall objects removed, the VM deleted, its "
+            "addresses and VMID freed."
+        ),
+    ),
+    ResetTarget(
+        states.REMOVE,
+        gettext_lazy("remove (force-mark)"),
+        gettext_lazy(
+            "The VM was deleted by hand, or will be. The addresses and the VMID are freed for new orders; Proxmox "
+            "is not touched, so a VM still there keeps running with addresses another client may get."
+        ),
+    ),
+)
+RESET_BY_STATE = {target.state: target for target in RESET_TARGETS}
+
+
+def reset_status(service: Service, state: str, by: str) -> None:
+    """Put the service in `state` (one of RESET_TARGETS) through the one state-change function, with a log row
+    naming who did it. Refused (OrderRefused) for a state not in the table, one not allowed from where the
+    service stands, or the state it is already in."""
+    target = RESET_BY_STATE.get(state)
+    if target is None:
+        raise OrderRefused(_("%(state)s is not a state a service can be reset to.") % {"state": state})
+    service.refresh_from_db()
+    if target.allowed_from is not None and service.state not in target.allowed_from:
+        raise OrderRefused(
+            _("A service that is %(state)s cannot be reset to %(target)s.")
+            % {"state": service.state_label, "target": target.label}
+        )
+    if state == states.REMOVE:
+        mark_removed(service, by)
+        return
+    if state == states.TERMINATE and service.state not in TERMINATE.states:
+        retry_terminate(service, by)
+        return
+    with transaction.atomic():
+        locked = Service.objects.select_for_update().get(pk=service.pk)
+        if locked.state == state:
+            raise OrderRefused(_("Service %(sid)s is %(state)s already.") % {**_sid(locked), "state": target.label})
+        operation = TERMINATE if state == states.TERMINATE else operation_for(state) or operation_for(locked.state)
+        if state != states.TERMINATE:  # a terminate restarted keeps its request: it is the same terminate
+            requests.cancel(locked, _("Cancelled: staff reset the status to %(state)s.") % {"state": target.label})
+        advance(
+            locked,
+            owner=None,
+            operation=operation.name if operation else "reset_status",
+            step=_("Status reset to %(state)s") % {"state": target.label},
+            to_state=state,
+            result=StepResult.SUCCESS,
+            message=_("By %(by)s.") % {"by": _staff(by)},
+            started_at=timezone.now(),
+            duration=0.0,
+            next_attempt_at=None,
+            task_upid="",
+            last_error="",
+        )
+    service.refresh_from_db()

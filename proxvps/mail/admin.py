@@ -43,14 +43,14 @@ class MailTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
 @admin.register(MailTemplate)
 class MailTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = MailTemplateForm
-    list_display = ("event", "subject", "updated_at")
+    list_display = ("event", "plan_id", "subject", "updated_at")
     readonly_fields = ("variables",)
     actions = ("reset_to_default",)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         """A new template starts as the default text of its event: the one named by `?event=`, else the first
         event that has no template yet."""
-        taken = set(MailTemplate.objects.values_list("event", flat=True))
+        taken = set(MailTemplate.objects.filter(plan_id__isnull=True).values_list("event", flat=True))
         wanted = request.GET.get("event", "")
         event = wanted if wanted in DEFAULTS else next((e for e in MailEvent.values if e not in taken), None)
         if event is None:
@@ -61,7 +61,7 @@ class MailTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
-            taken = set(MailTemplate.objects.values_list("event", flat=True))
+            taken = set(MailTemplate.objects.filter(plan_id__isnull=True).values_list("event", flat=True))
             links = format_html_join(
                 ", ", '<a href="?event={}">{}</a>', ((e.value, e.label) for e in MailEvent if e.value not in taken)
             )

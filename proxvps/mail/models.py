@@ -24,10 +24,18 @@ class MailEvent(models.TextChoices):
 
 
 class MailTemplate(models.Model):
-    """Staff's text for one event's mail, in Django template language. Without a row the default in code is used
-    (translated into the active language); deleting the row resets the event to that default."""
+    """Staff's text for one event's mail, in Django template language: the shared one (no plan), or one plan's own
+    (SPEC S19: templates editable per plan). A plan without its own gets the shared one; without that, the default
+    in code (translated into the active language). Deleting a row falls back to the next."""
 
-    event = models.CharField(_("event"), max_length=32, choices=MailEvent.choices, unique=True)
+    event = models.CharField(_("event"), max_length=32, choices=MailEvent.choices)
+    plan_id = models.PositiveIntegerField(
+        _("plan"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The id of the plan whose clients get this text; empty: every plan without its own."),
+    )
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -35,7 +43,13 @@ class MailTemplate(models.Model):
     class Meta:
         verbose_name = _("mail template")
         verbose_name_plural = _("mail templates")
-        ordering = ["event"]
+        ordering = ["event", "plan_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "plan_id"], name="mail_template_one_per_event_and_plan"),
+            models.UniqueConstraint(
+                fields=["event"], condition=models.Q(plan_id__isnull=True), name="mail_template_one_shared_per_event"
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.get_event_display())

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from django.db import models
 from django.template import Context, Engine
 from django.utils.translation import gettext as _
 
@@ -36,13 +37,17 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def render(event: str, context: Mapping[str, object]) -> Rendered:
-    """The event's mail with these values, from staff's template when there is one.
+def render(event: str, context: Mapping[str, object], plan: int | None = None) -> Rendered:
+    """The event's mail with these values, from staff's template when there is one: the plan's own, else the
+    shared one.
 
-    A stored template that fails to render (the admin form refuses those, so only one written some other way)
-    falls back to the default: the client still gets the mail, and the error is logged for staff."""
+    A stored template that fails to render (the forms refuse those, so only one written some other way) falls
+    back to the default: the client still gets the mail, and the error is logged for staff."""
     default = DEFAULTS[event]
-    row = MailTemplate.objects.filter(event=event).first()
+    rows = MailTemplate.objects.filter(event=event, plan_id__isnull=True)
+    if plan is not None:
+        rows = MailTemplate.objects.filter(models.Q(plan_id=plan) | models.Q(plan_id__isnull=True), event=event)
+    row = rows.order_by(models.F("plan_id").asc(nulls_last=True)).first()
     if row is not None:
         try:
             return Rendered(_one_line(_render(row.subject, context)), _render(row.body, context))

@@ -491,9 +491,11 @@ class ReinstallForm(forms.Form):
     def __init__(self, service: Service, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.service = service
+        self.systems = offered_templates(service.plan)
+        """The systems offered, whose descriptions (staff's words) the form shows beside the choice."""
         field = self.fields["template"]
         assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [(t.pk, t.shown_name) for t in offered_templates(service.plan)]
+        field.choices = [(t.pk, t.shown_name) for t in self.systems]
 
     def clean_confirm(self) -> str:
         typed = str(self.cleaned_data["confirm"]).strip()
@@ -558,6 +560,12 @@ METRICS = ("cpu", "mem", "netin", "netout", "diskread", "diskwrite")
 def graph_data(request: HttpRequest, service: Service, timeframe: str) -> HttpResponse:
     """The samples of one timeframe as JSON for the page's charts; one Proxmox call per service and timeframe a
     minute, however many viewers ask (`live.graph_points`)."""
+    return graph_json(service, timeframe)
+
+
+def graph_json(service: Service, timeframe: str) -> JsonResponse:
+    """The charts' JSON of one timeframe (CPU in %, memory in MiB, the rest in bytes per second), for the client
+    area and the staff console alike; 404 for an unknown timeframe, 503 when Proxmox cannot be read."""
     if timeframe not in live.TIMEFRAMES:
         return JsonResponse({"error": _("Choose hour, day, week or month.")}, status=404)
     try:

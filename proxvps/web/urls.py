@@ -1,4 +1,5 @@
-"""The client area's pages and fragments, and the language switch and JavaScript catalog they use."""
+"""The client area's pages and fragments, the staff console (under /staff/), and the language switch and JavaScript
+catalog they use."""
 
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -13,6 +14,7 @@ urlpatterns = [
     path("client/sign-out/", client.sign_out, name="client-sign-out"),
     path("client/jsi18n/", JavaScriptCatalog.as_view(packages=["proxvps.web"]), name="client-jsi18n"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", include("proxvps.web.staff.urls")),
     path(S, client.service_page, name="client-service"),
     path(S + "live/status/", fragments.status, name="client-status"),
     path(S + "live/progress/", fragments.progress, name="client-progress"),

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
 from proxvps.domain import states
 from proxvps.domain.transitions import BACKUP_CREATE, BACKUP_DELETE, BACKUP_RESTORE, DEPLOY, Operation, operation_for
+from proxvps.inventory import tunables
 from proxvps.inventory.models import Server, Service
 from proxvps.lifecycle.backup_schedule import due_schedules, run_schedule
 from proxvps.lifecycle.context import resources_of
@@ -169,7 +169,7 @@ class _ProcessPass:
     def _crashed(self, service_id: int, error: Exception) -> None:
         """A run that raised: log it, close its block, and make it due again only after the retry delay, so it is
         not run again at once by this pass or another worker."""
-        retry = settings.PROXVPS_RETRY_SECONDS
+        retry = tunables.value("PROXVPS_RETRY_SECONDS")
         logger.exception("The run of service %s raised; it is tried again in %ss.", service_id, retry)
         self.run.output.interrupted(service_id)
         claims.defer(service_id, self.run.owner, retry)

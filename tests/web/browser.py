@@ -40,6 +40,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DESKTOP: Any = {"width": 1280, "height": 900}
+WIDE: Any = {"width": 1440, "height": 900}
+"""The staff console's desktop width."""
 PHONE: Any = {"width": 390, "height": 844}
 
 
@@ -119,6 +121,7 @@ class Looker:
     page: Any
     prefix: str
     taken: list[Path] = field(default_factory=list)
+    desktop: Any = field(default_factory=lambda: DESKTOP)
 
     def look(self, name: str) -> None:
         """Screenshot at desktop width and at 390 px; no sideways scrolling at 390 px; no serious or critical axe
@@ -126,7 +129,7 @@ class Looker:
         page = self.page
         page.wait_for_load_state("networkidle")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for label, size in (("desktop", DESKTOP), ("390px", PHONE)):
+        for label, size in (("desktop", self.desktop), ("390px", PHONE)):
             page.set_viewport_size(size)
             page.wait_for_timeout(150)
             path = SCREENSHOTS / f"{self.prefix}-{name}-{label}.png"
@@ -143,7 +146,7 @@ class Looker:
                 )
                 assert widths[0] <= widths[1], f"{name}: scrolls sideways at 390 px ({widths[0]} > {widths[1]}): {wide}"
             self.axe(name, label)
-        page.set_viewport_size(DESKTOP)
+        page.set_viewport_size(self.desktop)
 
     def axe(self, name: str, label: str) -> None:
         page = self.page
