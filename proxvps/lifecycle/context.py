@@ -186,9 +186,12 @@ class StepContext:
 
     def task_ended(self, forget_config: bool = True) -> None:
         """The pending task is over (its result read, it was stopped, or what it did was seen otherwise): it is
-        forgotten, and with it the config, unless the task's outcome was foreseen (see `start`)."""
-        if self.service.task_upid:
-            self.record(task_upid="")
+        forgotten, and with it the config, unless the task's outcome was foreseen (see `start`).
+
+        The service's row forgets the task in the UPDATE that records the step's outcome (`_Run.apply`), not in one
+        of its own: a crash before that leaves the task pending, and the step, run again, reads the same ended
+        task's result again."""
+        self.service.task_upid = ""
         if forget_config:
             self._config = None
 

@@ -25,7 +25,7 @@ from proxvps.lifecycle.passes import PassContext
 from proxvps.lifecycle.reports import RunHeader, RunListener, RunOutcome, RunReport, StepReport
 from proxvps.proxmox import ProxmoxError
 
-__all__ = ["ACTIVE_STATES", "process_service"]
+__all__ = ["ACTIVE_STATES", "load_service", "process_service"]
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ class _Run:
         return not failure.retryable or not self.operation.retries
 
     def apply(self, transition: Transition, outcome: Outcome, started: datetime, duration: float) -> bool:
-        """Record the outcome; True when the run goes on to the next step."""
+        """Record the outcome, and the task the step left pending (none once it read a task's end: see
+        `StepContext.task_ended`), in one UPDATE; True when the run goes on to the next step."""
         source = self.service.state
         label = _(transition.label)
         if isinstance(outcome, Done):
@@ -105,6 +106,7 @@ class _Run:
                 message=outcome.note,
                 started_at=started,
                 duration=duration,
+                task_upid=self.service.task_upid,
                 next_attempt_at=None,
             )
             self.tell(transition, "skipped" if outcome.skipped else "success", outcome.note, "", source, duration)
@@ -120,6 +122,7 @@ class _Run:
                 message=outcome.reason,
                 started_at=started,
                 duration=duration,
+                task_upid=self.service.task_upid,
                 log=outcome.logged,
                 next_attempt_at=due_in(outcome.after),
             )
@@ -139,22 +142,31 @@ class _Run:
             message=outcome.message,
             started_at=started,
             duration=duration,
+            task_upid=self.service.task_upid,
             next_attempt_at=None if final else due_in(retry_delay(outcome)),
         )
         self.tell(transition, "error", "", outcome.message, source, duration)
         return False
 
 
-def process_service(service_id: int, owner: str, listener: RunListener, ctx: PassContext) -> RunReport:
+def load_service(service_id: int) -> Service:
+    """The service with everything its steps read (plan, template, server, request), in one query."""
+    return Service.objects.select_related(
+        "plan", "plan__template", "plan__server_group", "server", "template", "request"
+    ).get(pk=service_id)
+
+
+def process_service(service: Service | int, owner: str, listener: RunListener, ctx: PassContext) -> RunReport:
     """Run the service's state machine from where it stands until it completes, must wait, or fails; when an
     operation completes and another request waits for the service, that one starts and runs on in the same run.
 
     The caller holds the service's lease (lease_owner == owner); every state change is a conditional UPDATE on
-    it, so a run whose lease was lost stops. Sets next_attempt_at when it must wait or retry.
+    it, so a run whose lease was lost stops. Sets next_attempt_at when it must wait or retry. Given a loaded
+    service (`load_service`), the caller vouches that the row is as loaded; the run keeps that object up to date
+    with what it writes, so a caller that holds the lease may run it again later without reading it anew.
     """
-    service = Service.objects.select_related(
-        "plan", "plan__template", "plan__server_group", "server", "template", "request"
-    ).get(pk=service_id)
+    if isinstance(service, int):
+        service = load_service(service)
     operation = operation_for(service.state)
     if operation is None or service.lease_owner != owner:
         name = operation.name if operation else ""

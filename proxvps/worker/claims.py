@@ -54,10 +54,15 @@ def claim_due(owner: str, limit: int, lease_seconds: float, exclude: Collection[
     return claimed
 
 
-def renew(service_id: int, owner: str, lease_seconds: float) -> bool:
-    """Extend our claim; False when the service is no longer ours (it expired and another worker took it)."""
+def renew(service_id: int, owner: str, lease_seconds: float, unchanged_since: datetime | None = None) -> bool:
+    """Extend our claim; False when the service is no longer ours (it expired and another worker took it) or, with
+    `unchanged_since`, when its row was written since then (every lifecycle write sets `updated_at`): the worker
+    then reads it anew instead of running the copy it kept."""
     expires = timezone.now() + timedelta(seconds=lease_seconds)
-    return Service.objects.filter(pk=service_id, lease_owner=owner).update(lease_expires_at=expires) == 1
+    rows = Service.objects.filter(pk=service_id, lease_owner=owner)
+    if unchanged_since is not None:
+        rows = rows.filter(updated_at=unchanged_since)
+    return rows.update(lease_expires_at=expires) == 1
 
 
 def release(service_id: int, owner: str) -> None:

@@ -25,7 +25,7 @@ from proxvps.lifecycle.backup_schedule import due_schedules, run_schedule
 from proxvps.lifecycle.context import resources_of
 from proxvps.lifecycle.passes import ClusterSnapshot, PassContext
 from proxvps.lifecycle.requests import OrderRefused
-from proxvps.lifecycle.runner import process_service
+from proxvps.lifecycle.runner import load_service, process_service
 from proxvps.lifecycle.snapshots import request_expired_deletes
 from proxvps.mail.outbox import deliver_pending
 from proxvps.proxmox import ProxmoxError, TaskRef
@@ -122,6 +122,8 @@ class _ProcessPass:
         self.settled: set[int] = set()
         self.waiting: dict[int, float] = {}
         """Held services by the monotonic time at which they are run next (claimed ones: now)."""
+        self.kept: dict[int, Service] = {}
+        """The waiting services as their last run left them: run again as they are while their row is unchanged."""
 
     def hold(self, service_ids: list[int]) -> None:
         now = time.monotonic()
@@ -139,6 +141,7 @@ class _ProcessPass:
         for service_id in self.waiting:
             claims.release(service_id, self.run.owner)
         self.waiting.clear()
+        self.kept.clear()
 
     def _settle(self, service_id: int) -> None:
         self.waiting.pop(service_id, None)
@@ -146,17 +149,23 @@ class _ProcessPass:
         claims.release(service_id, self.run.owner)
 
     def run_service(self, service_id: int) -> None:
-        if not claims.renew(service_id, self.run.owner, claims.LEASE_SECONDS):
+        owner, kept = self.run.owner, self.kept.pop(service_id, None)
+        # The copy kept from the service's last run is run again only if no one wrote the row since.
+        if kept is not None and not claims.renew(service_id, owner, claims.LEASE_SECONDS, kept.updated_at):
+            kept = None
+        if kept is None and not claims.renew(service_id, owner, claims.LEASE_SECONDS):
             self.waiting.pop(service_id, None)  # not ours any more: another worker took it over
             self.settled.add(service_id)
             return
         try:
-            report = process_service(service_id, self.run.owner, self.run.output, self.ctx)
+            service = kept or load_service(service_id)
+            report = process_service(service, owner, self.run.output, self.ctx)
         except Exception as error:  # one broken service never stops the pass (SPEC S22)
             self._crashed(service_id, error)
             return
         prefix = f"sid:{report.billing_service_id} action:{report.operation}"
         if report.outcome == "waiting":
+            self.kept[service_id] = service
             self.waiting[service_id] = time.monotonic() + report.after
             self.lines[service_id] = (f"{prefix} [waiting] {report.message}".rstrip(), False)
             return

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from proxvps.domain import states
+from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import ActionLog, Plan, Service, Template
 from proxvps.lifecycle.orders import order_service
 from proxvps.lifecycle.reports import RunHeader, RunListener, RunReport, StepReport
@@ -68,6 +69,26 @@ def test_cron_deploys_an_ordered_service_to_ready_in_one_pass_and_prints_one_blo
     assert len(lines) == end + 4
 
 
+def test_a_service_waiting_in_the_pass_is_read_once_while_no_one_else_writes_it(plan: Plan, monkeypatch) -> None:
+    """The pass keeps the service it ran while its task runs: a deploy that waits for several tasks is read from
+    the database once, when claimed, as long as its row is unchanged (see the test below for a changed one)."""
+    service = _order(plan, "5549")
+    loads: list[int] = []
+    real = tasks.load_service
+
+    def counting(service_id: int) -> Service:
+        loads.append(service_id)
+        return real(service_id)
+
+    monkeypatch.setattr(tasks, "load_service", counting)
+    _cron()
+    service.refresh_from_db()
+    assert service.state == states.READY
+    waits = ActionLog.objects.filter(service=service, result=StepResult.WAITING).count()
+    assert waits >= 3, "the deploy waited for its tasks"
+    assert loads == [service.pk]
+
+
 class BreaksAfterFirstStep:
     """Passes events on, and raises once the run has made its first step: a run that breaks half-way."""
 
@@ -89,10 +110,10 @@ def test_a_run_that_raises_does_not_stop_the_pass_for_the_other_services(plan: P
     settings.PROXVPS_RETRY_SECONDS = 120
     broken, healthy = _order(plan, "5546"), _order(plan, "5547")
 
-    def breaking(service_id, owner, listener, ctx):
-        if service_id == broken.pk:
+    def breaking(service, owner, listener, ctx):
+        if service.pk == broken.pk:
             listener = BreaksAfterFirstStep(listener)
-        return process_service(service_id, owner, listener, ctx)
+        return process_service(service, owner, listener, ctx)
 
     monkeypatch.setattr(tasks, "process_service", breaking)
     lines = _cron()
@@ -138,19 +159,23 @@ def test_a_service_changed_while_it_waits_for_a_task_is_read_again_before_its_ne
     held_in: list[str] = []
     real = process_service
 
-    def terminate_after_first_wait(service_id, owner, listener, ctx):
-        report = real(service_id, owner, listener, ctx)
+    def terminate_after_first_wait(running, owner, listener, ctx):
+        report = real(running, owner, listener, ctx)
         if report.outcome == "waiting" and not held_in:
             held_in.append(report.state)
-            request_terminate(Service.objects.get(pk=service_id), requested_by="staff")
+            request_terminate(Service.objects.get(pk=running.pk), requested_by="staff")
         return report
 
+    loads: list[int] = []
+    real_load = tasks.load_service
+    monkeypatch.setattr(tasks, "load_service", lambda service_id: loads.append(service_id) or real_load(service_id))
     monkeypatch.setattr(tasks, "process_service", terminate_after_first_wait)
     before = len(sandbox.pve.requests)
     _cron()
     service.refresh_from_db()
 
     assert held_in, "the deploy waited for a task at least once"
+    assert loads.count(service.pk) >= 2, "the changed row was read again"
     assert service.state == states.REMOVE
     log = list(ActionLog.objects.filter(service=service).order_by("id").values_list("operation", flat=True))
     first = log.index("terminate")
