@@ -1,13 +1,12 @@
 """Handing pool addresses to services and taking them back (SPEC S4, S11, S6).
 
-Allocation follows NetBox's pattern (`ipam/api/views.py`, available IPs): read what is free, lock, recheck, write,
-in one transaction, with a database constraint underneath. The lock is taken per candidate address, and tried,
-never waited for (PostgreSQL advisory locks, `proxvps.advisory`; on SQLite the `BEGIN IMMEDIATE` write
-transaction serialises writers instead): workers ordering at once each take a different address instead of
-queueing for one lock on the whole pool, and a locked candidate is rechecked before it is written. The unique
-constraints on (pool, ip) and (pool, ip_key) stay the
-last word: a writer that bypassed the lock (an admin adding a row by hand) makes the insert fail, and the
-allocation runs again and takes the next address.
+Allocation follows NetBox's pattern (`ipam/api/views.py`, available IPs): lock, read what is free, write, in one
+transaction, with a database constraint underneath. The lock is a PostgreSQL advisory lock per server and address
+family (`proxvps.advisory`), held from before the read of what is free until the commit, so what was read free is
+still free when it is written; it is held for three short statements, and workers ordering at once queue for it
+rather than retry. On SQLite the `BEGIN IMMEDIATE` write transaction serialises writers instead. The unique
+constraints on (pool, ip) and (pool, ip_key) stay the last word: a writer that bypassed the lock (an admin adding a
+row by hand) makes the insert fail, and the allocation runs again and takes the next address.
 
 The lowest free address is found without reading a pool's allocations into Python: one aggregate per span says
 whether its rows are a dense run from its first address (then the next free one follows the highest), and only a
@@ -19,10 +18,8 @@ DHCP mode (the plan's `dhcp`) allocates nothing: the caller checks the plan and 
 from __future__ import annotations
 
 import ipaddress
-import operator
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import reduce
 from typing import Any, Final, Literal, Protocol
 
 from django.db import IntegrityError, transaction
@@ -30,7 +27,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from proxvps.advisory import try_lock_first
+from proxvps.advisory import lock_for_transaction
 from proxvps.domain.cloudinit import PoolAddress
 from proxvps.ipam.models import Address, Pool, PoolRange
 
@@ -39,10 +36,8 @@ Family = Literal[4, 6]
 ATTEMPTS: Final = 5
 """Allocations tried when the unique constraint refuses an insert (a writer the lock did not stop)."""
 LOCK_NAMESPACE: Final = 0x4950414D
-"""First key of the PostgreSQL advisory locks of allocation ("IPAM"); the second is a hash of the candidate
-address (two addresses sharing a hash only make one worker skip to the next)."""
-SLACK: Final = 8
-"""Candidates read beyond those needed: other workers may hold some of them."""
+"""With the family added, the first key of allocation's PostgreSQL advisory locks ("IPAM"); the second is the
+server's id."""
 WINDOW: Final = 512
 """Allocated keys read per query when a range with holes is walked."""
 
@@ -152,7 +147,7 @@ def assignable_spans(pool: Pool, ranges: Iterable[tuple[str, str]]) -> list[Span
 
 def _spans(server_pk: Any, family: Family) -> list[Span]:
     """The assignable spans of the server's pools of the family, pools by name, addresses ascending. Pool settings
-    are configuration, read before the lock: only the addresses need the recheck under it."""
+    are configuration, read before the lock: only the addresses are read under it."""
     ranges = PoolRange.objects.filter(pool__server_id=server_pk).select_related("pool")
     grouped: dict[int, tuple[Pool, list[tuple[str, str]]]] = {}
     for row in ranges.order_by("pool__name", "pool_id", "pk"):
@@ -227,37 +222,13 @@ def _lowest_free(spans: list[Span], wanted: int) -> list[tuple[int, int]]:
     return picked
 
 
-def _taken(candidates: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    """The candidates (pool id, number) that a row holds: the recheck, one query, once they are locked."""
-    wanted: dict[int, list[str]] = {}
-    for pool_id, number in candidates:
-        wanted.setdefault(pool_id, []).append(_key(number))
-    rows = Address.objects.filter(reduce(operator.or_, [Q(pool_id=p, ip_key__in=keys) for p, keys in wanted.items()]))
-    return {(pool_id, int(key, 16)) for pool_id, key in rows.values_list("pool", "ip_key")}
-
-
-def _lock_key(candidate: tuple[int, int]) -> int:
-    return hash(candidate) & 0x7FFFFFFF
-
-
 def _pick(server: NamedServer, family: Family, spans: list[Span], missing: int) -> list[tuple[int, int]]:
-    """The `missing` lowest free addresses this transaction can have: read, the first ones no other worker holds
-    locked in one round trip (nobody waits: a held one goes to its holder, this worker takes the next), the locked
-    ones rechecked. Raises PoolExhausted."""
-    picked: list[tuple[int, int]] = []
-    passed: set[tuple[int, int]] = set()
-    while len(picked) < missing:
-        wanted = missing - len(picked)
-        candidates = [c for c in _lowest_free(spans, wanted + len(passed) + SLACK) if c not in passed | set(picked)]
-        if not candidates:
-            raise PoolExhausted(server.name, family)
-        by_key = {_lock_key(candidate): candidate for candidate in candidates}
-        locked = [by_key[key] for key in try_lock_first(LOCK_NAMESPACE, list(by_key), wanted)]
-        if len(locked) < wanted:
-            passed |= {c for c in candidates if c not in locked}
-        taken = _taken(locked) if locked else set()
-        picked += [candidate for candidate in locked if candidate not in taken]
-        passed |= taken
+    """The `missing` lowest free addresses, read under the lock of the server's pools of the family, which this
+    transaction then holds until it commits. Raises PoolExhausted."""
+    lock_for_transaction(LOCK_NAMESPACE + family, server.pk)
+    picked = _lowest_free(spans, missing)
+    if len(picked) < missing:
+        raise PoolExhausted(server.name, family)
     return picked
 
 
@@ -265,7 +236,7 @@ def _ensure(
     service: AddressHolder, server: NamedServer, family: Family, count: int, spans: list[Span]
 ) -> list[Address]:
     """Inside the transaction: what the service holds (one run of a service at a time: the worker's lease), extras
-    released, and what is missing picked (see `_pick`) and inserted."""
+    released, and what is missing picked under the lock (see `_pick`) and inserted."""
     mine = Address.objects.filter(service_id=service.pk, pool__server_id=server.pk).order_by("pk")
     held = [row for row in mine if (":" in row.ip) == (family == 6)]
     if len(held) > count:

@@ -171,21 +171,17 @@ def test_allocation_needs_the_services_server(v4: Pool, make_service: ServiceFac
 
 
 def _blind(monkeypatch: pytest.MonkeyPatch, calls: list[int], times: int = 1) -> None:
-    """Make the first `times` reads of what is free, and their recheck, see an empty pool, as a writer that
-    bypassed the lock would leave it: the insert then meets the unique constraint."""
-    free_in, taken = allocation._free_in, allocation._taken
+    """Make the first `times` reads of what is free see an empty pool, as a writer that bypassed the lock would
+    leave it: the insert then meets the unique constraint."""
+    free_in = allocation._free_in
 
     def blind_free_in(span: allocation.Span, wanted: int) -> list[int]:
-        if len(calls) < times:
+        calls.append(1)
+        if len(calls) <= times:
             return allocation._take(allocation._free_run(span.first, span.last, span.reserved), wanted)
         return free_in(span, wanted)
 
-    def blind_taken(candidates: list[tuple[int, int]]) -> set[tuple[int, int]]:
-        calls.append(1)
-        return set() if len(calls) <= times else taken(candidates)
-
     monkeypatch.setattr(allocation, "_free_in", blind_free_in)
-    monkeypatch.setattr(allocation, "_taken", blind_taken)
 
 
 def test_an_insert_refused_by_the_constraint_is_retried_with_the_next_address(
@@ -212,7 +208,7 @@ def test_retries_after_refused_inserts_are_bounded(
 def test_a_service_that_already_holds_its_addresses_keeps_them_and_gets_no_more(
     v4: Pool, make_service: ServiceFactory
 ) -> None:
-    """The recheck under the lock: a second run for the same service (a retry after a crash) adds nothing."""
+    """A second run for the same service (a retry after a crash) adds nothing."""
     service = make_service()
     first = ips(allocate(service, 4, 2))
     assert ips(allocate(service, 4, 2)) == first
