@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from io import StringIO
 
@@ -18,7 +19,7 @@ from proxvps.inventory.choices import StepResult
 from proxvps.inventory.models import ActionLog, Plan, Service, Template
 from proxvps.lifecycle.orders import order_service
 from proxvps.lifecycle.reports import RunHeader, RunListener, RunReport, StepReport
-from proxvps.lifecycle.runner import process_service
+from proxvps.lifecycle.runner import load_service, process_service
 from proxvps.lifecycle.terminate import request_terminate
 from proxvps.worker import tasks
 
@@ -69,18 +70,22 @@ def test_cron_deploys_an_ordered_service_to_ready_in_one_pass_and_prints_one_blo
     assert len(lines) == end + 4
 
 
+def _counting_loads(loads: list[int]) -> Callable[[int], Service]:
+    """`load_service` that notes each id it reads."""
+
+    def counting(service_id: int) -> Service:
+        loads.append(service_id)
+        return load_service(service_id)
+
+    return counting
+
+
 def test_a_service_waiting_in_the_pass_is_read_once_while_no_one_else_writes_it(plan: Plan, monkeypatch) -> None:
     """The pass keeps the service it ran while its task runs: a deploy that waits for several tasks is read from
     the database once, when claimed, as long as its row is unchanged (see the test below for a changed one)."""
     service = _order(plan, "5549")
     loads: list[int] = []
-    real = tasks.load_service
-
-    def counting(service_id: int) -> Service:
-        loads.append(service_id)
-        return real(service_id)
-
-    monkeypatch.setattr(tasks, "load_service", counting)
+    monkeypatch.setattr("proxvps.worker.tasks.load_service", _counting_loads(loads))
     _cron()
     service.refresh_from_db()
     assert service.state == states.READY
@@ -167,8 +172,7 @@ def test_a_service_changed_while_it_waits_for_a_task_is_read_again_before_its_ne
         return report
 
     loads: list[int] = []
-    real_load = tasks.load_service
-    monkeypatch.setattr(tasks, "load_service", lambda service_id: loads.append(service_id) or real_load(service_id))
+    monkeypatch.setattr("proxvps.worker.tasks.load_service", _counting_loads(loads))
     monkeypatch.setattr(tasks, "process_service", terminate_after_first_wait)
     before = len(sandbox.pve.requests)
     _cron()
